@@ -1,0 +1,27 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+import { compile } from "../plan/compile.js";
+import type { Plan } from "../plan/types.js";
+import { renderArtifacts } from "../render/artifacts.js";
+import { loadSpec } from "../spec/load.js";
+import { loadTemplates } from "./templates.js";
+
+/** Spec file → plan, touching nothing but the spec and the templates. */
+export function offlinePlan(file: string, checkSecrets: boolean): Plan {
+  const loaded = loadSpec(file, { checkSecrets });
+  return compile(loaded.spec, loadTemplates());
+}
+
+/** The one function that writes rendered artifacts. Returns the paths written. */
+export function writeArtifacts(plan: Plan, outDir: string): string[] {
+  const written: string[] = [];
+  for (const a of renderArtifacts(plan)) {
+    const target = join(outDir, a.path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, a.content, { mode: a.mode });
+    chmodSync(target, a.mode);
+    written.push(target);
+  }
+  return written;
+}

@@ -1,0 +1,342 @@
+import { backingDisk, drbdDialect } from "../spec/defaults.js";
+import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
+import { TemplateSet, type TemplateSources } from "../render/templates.js";
+import { PlanError } from "../errors.js";
+import { PlanBuilder } from "./builder.js";
+import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
+import type { Plan } from "./types.js";
+
+const root = { owner: "root", group: "root" } as const;
+
+/** Packages for the whole stack, per distribution family. */
+function packages(spec: ConcreteSpec): { manager: "apt" | "dnf" | "yum"; names: string[] } {
+  const sbd = spec.stonith.sbd ? ["sbd"] : [];
+  const bench = spec.bench.enabled ? ["fio", "iperf3"] : [];
+  switch (spec.cluster.distro) {
+    case "debian12":
+      return {
+        manager: "apt",
+        names: ["corosync", "pacemaker", "pacemaker-cli-utils", "pcs", "dlm-controld", "lvm2", "lvm2-lockd", "gfs2-utils", "drbd-utils", "resource-agents", "fence-agents", ...sbd, ...bench],
+      };
+    case "ubuntu2404":
+      return {
+        manager: "apt",
+        names: ["corosync", "pacemaker", "pacemaker-cli-utils", "pcs", "dlm-controld", "lvm2", "lvm2-lockd", "gfs2-utils", "drbd-utils", "resource-agents-base", "resource-agents-extra", "fence-agents-base", "fence-agents-extra", ...sbd, ...bench],
+      };
+    case "el9":
+    case "el8":
+      return {
+        manager: "dnf",
+        names: ["corosync", "pacemaker", "pcs", "fence-agents-all", "dlm", "lvm2", "lvm2-lockd", "gfs2-utils", "kmod-drbd9x", "drbd9x-utils", ...sbd, ...bench],
+      };
+    case "el7":
+      return {
+        manager: "yum",
+        names: ["corosync", "pacemaker", "pcs", "fence-agents-all", "dlm", "lvm2-cluster", "gfs2-utils", "kmod-drbd84", "drbd84-utils", ...sbd, ...bench],
+      };
+  }
+}
+
+function isEl(spec: ConcreteSpec): boolean {
+  return spec.cluster.distro.startsWith("el");
+}
+
+function regexEscape(path: string): string {
+  return path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * spec → Plan. Pure: no file system, clock, environment or network; the templates come in
+ * as text. Steps are added in workflow order and returned in dependency order.
+ */
+export function compile(input: Spec, templateSources: TemplateSources): Plan {
+  if (input.cluster.distro === "auto") {
+    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
+  }
+  const spec = input as ConcreteSpec;
+  const dialect = drbdDialect(spec) as DrbdDialect;
+  const pcs = pcsDialect(spec);
+  const t = new TemplateSet(templateSources);
+  const b = new PlanBuilder();
+  const first = spec.nodes[0] as NodeSpec;
+  const nodeNames = spec.nodes.map((n) => n.name);
+  const el = isEl(spec);
+
+  // Per-node preparation: packages, names, the secrets pcs and corosync need.
+  const per = (n: NodeSpec, suffix: string) => `${n.name}/${suffix}`;
+  for (const n of spec.nodes) {
+    b.add({ id: per(n, "packages"), host: n.name, kind: "packages", params: packages(spec), source: "cluster.distro", phase: "prepare", title: "cluster packages installed" });
+    b.add({ id: per(n, "hostname"), host: n.name, kind: "hostname", params: { name: n.name }, source: `nodes[${spec.nodes.indexOf(n)}].name`, phase: "prepare", title: `hostname is ${n.name}` });
+    b.add({
+      id: per(n, "hosts"),
+      host: n.name,
+      kind: "hosts",
+      params: { entries: spec.nodes.map((m) => ({ address: m.ring0, names: [m.name] })) },
+      source: "nodes",
+      phase: "prepare",
+      title: "node names resolve to ring0 addresses",
+    });
+    // Pacemaker starts dlm and lvmlockd; units started by systemd as well would race it.
+    for (const unit of ["dlm.service", "lvmlockd.service", "lvmlocks.service"]) {
+      b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} left to Pacemaker` });
+    }
+    b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster" }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
+    b.add({ id: per(n, "service/pcsd.service"), host: n.name, kind: "service", params: { unit: "pcsd.service", enabled: true, active: true }, dependsOn: [per(n, "packages")], source: "cluster", phase: "prepare", title: "pcsd running" });
+  }
+  b.add({
+    id: "cluster/pcs-auth",
+    host: first.name,
+    kind: "pcs-auth",
+    params: { secret: "secrets.haclusterPassword", nodes: spec.nodes.map((n) => ({ name: n.name, address: n.ring0 })), dialect: pcs },
+    dependsOn: spec.nodes.flatMap((n) => [per(n, "service/pcsd.service"), per(n, "hacluster-password"), per(n, "hosts")]),
+    source: "secrets.haclusterPassword",
+    phase: "prepare",
+    title: "pcs authenticated to every node",
+  });
+
+  // Corosync: our own corosync.conf and authkey, so a re-run never needs `pcs cluster setup`.
+  const corosyncConf = t.render("corosync/corosync.conf", {
+    cluster: spec.cluster.name,
+    transport: spec.corosync.transport,
+    token: spec.corosync.token,
+    crypto: spec.corosync.transport === "knet" ? spec.corosync.crypto : null,
+    twoNode: spec.corosync.twoNode ?? spec.nodes.length === 2,
+    logfile: el ? "/var/log/cluster/corosync.log" : "/var/log/corosync/corosync.log",
+    nodes: spec.nodes.map((n, i) => ({ name: n.name, ring0: n.ring0, ring1: n.ring1 ?? null, nodeid: i + 1 })),
+  });
+  for (const n of spec.nodes) {
+    b.add({ id: per(n, "corosync/conf"), host: n.name, kind: "file", params: { path: "/etc/corosync/corosync.conf", content: corosyncConf, mode: 0o644, ...root, onChange: "corosync-reload" }, dependsOn: [per(n, "packages")], source: "corosync", phase: "corosync", title: "corosync.conf" });
+    b.add({ id: per(n, "corosync/authkey"), host: n.name, kind: "secret-file", params: { secret: "secrets.authkey", path: "/etc/corosync/authkey", mode: 0o400, ...root, generate: "corosync-authkey", restarts: ["corosync"] }, dependsOn: [per(n, "packages")], source: "secrets.authkey", phase: "corosync", title: "corosync authkey" });
+  }
+
+  // SBD must be enabled before corosync starts: systemd pulls it in with corosync.
+  const sbd = spec.stonith.sbd;
+  let sbdDevice: string | undefined;
+  if (sbd) {
+    const msgwait = sbd.msgwaitTimeout ?? 2 * sbd.watchdogTimeout;
+    sbdDevice = b.add({
+      id: "cluster/sbd/device",
+      host: first.name,
+      kind: "sbd-device",
+      params: { devices: sbd.devices, watchdogTimeout: sbd.watchdogTimeout, msgwaitTimeout: msgwait, commands: [["sbd", ...sbd.devices.flatMap((d) => ["-d", d]), "-1", String(sbd.watchdogTimeout), "-4", String(msgwait), "create"]] },
+      dependsOn: spec.nodes.map((n) => per(n, "packages")),
+      source: "stonith.sbd",
+      phase: "fencing",
+      title: `SBD header on ${sbd.devices.join(", ")}`,
+      destructive: true,
+    });
+    const sysconfig = t.render("sbd/sbd", { devices: sbd.devices.join(";"), watchdog: sbd.watchdog, watchdogTimeout: sbd.watchdogTimeout });
+    for (const n of spec.nodes) {
+      b.add({ id: per(n, "sbd/config"), host: n.name, kind: "file", params: { path: el ? "/etc/sysconfig/sbd" : "/etc/default/sbd", content: sysconfig, mode: 0o644, ...root }, dependsOn: [per(n, "packages")], source: "stonith.sbd", phase: "fencing", title: "SBD settings" });
+      b.add({ id: per(n, "service/sbd.service"), host: n.name, kind: "service", params: { unit: "sbd.service", enabled: true }, dependsOn: [per(n, "sbd/config"), sbdDevice], source: "stonith.sbd", phase: "fencing", title: "sbd starts with the cluster" });
+    }
+  }
+  spec.stonith.devices.forEach((d, i) => {
+    for (const [key, value] of Object.entries(d.options)) {
+      if (typeof value !== "object") continue;
+      for (const n of spec.nodes) {
+        b.add({ id: per(n, `stonith/${d.name}/${key}`), host: n.name, kind: "secret-file", params: { secret: `stonith.devices[${i}].options.${key}`, path: fenceSecretPath(d.name, key), mode: 0o600, ...root }, dependsOn: [per(n, "packages")], source: `stonith.devices[${i}].options.${key}`, phase: "fencing", title: `${d.name} ${key} file` });
+      }
+    }
+  });
+
+  // DRBD: files, metadata, first sync. Pacemaker promotes later.
+  const drbdFiles = new Map<string, string[]>();
+  for (const n of spec.nodes) {
+    const id = b.add({ id: per(n, "drbd/global"), host: n.name, kind: "file", params: { path: "/etc/drbd.d/global_common.conf", content: t.render("drbd/global_common.conf", {}), mode: 0o644, ...root }, dependsOn: [per(n, "packages")], source: "drbd", phase: "drbd", title: "DRBD global settings" });
+    drbdFiles.set(n.name, [id]);
+  }
+  const initialSyncs: string[] = [];
+  spec.drbd.resources.forEach((r, i) => {
+    const source = `drbd.resources[${i}]`;
+    const content = t.render(`drbd/resource-${dialect}.res`, {
+        source,
+      name: r.name,
+      minor: r.minor,
+      port: r.port,
+      protocol: spec.drbd.protocol,
+      afterSb: spec.drbd.afterSb,
+      resyncRate: spec.drbd.resyncRate ?? null,
+      hosts: spec.nodes.map((n, nodeId) => ({ name: n.name, nodeId, disk: backingDisk(spec, r.name, n.name), address: n.ring0 })),
+    });
+    const device = `/dev/drbd${r.minor}`;
+    const ups: string[] = [];
+    for (const n of spec.nodes) {
+      const disk = backingDisk(spec, r.name, n.name) as string;
+      const res = b.add({ id: per(n, `drbd/${r.name}/res`), host: n.name, kind: "file", params: { path: `/etc/drbd.d/${r.name}.res`, content, mode: 0o644, ...root, onChange: "drbd-adjust", resource: r.name }, dependsOn: [per(n, "packages"), per(n, "hosts")], source, phase: "drbd", title: `DRBD resource ${r.name} file` });
+      drbdFiles.get(n.name)?.push(res);
+      const md = b.add({
+        id: per(n, `drbd/${r.name}/create-md`),
+        host: n.name,
+        kind: "drbd-create-md",
+        params: { resource: r.name, disk, device, dialect, commands: [["drbdadm", "create-md", "--force", r.name]] },
+        dependsOn: [res, per(n, "drbd/global")],
+        source,
+        phase: "drbd",
+        title: `DRBD metadata for ${r.name} on ${disk}`,
+        destructive: true,
+      });
+      ups.push(b.add({ id: per(n, `drbd/${r.name}/up`), host: n.name, kind: "drbd-up", params: { resource: r.name, commands: [["drbdadm", "up", r.name]] }, dependsOn: [md], source, phase: "drbd", title: `${r.name} attached and connecting` }));
+    }
+    const sync =
+      spec.drbd.initialSync === "skip"
+        ? [["drbdadm", "new-current-uuid", "--clear-bitmap", r.name]]
+        : [["drbdadm", "primary", "--force", r.name], ["drbdadm", "secondary", r.name]];
+    initialSyncs.push(
+      b.add({ id: `cluster/drbd/${r.name}/initial-sync`, host: first.name, kind: "drbd-initial-sync", params: { resource: r.name, mode: spec.drbd.initialSync, commands: sync }, dependsOn: ups, source: "drbd.initialSync", phase: "drbd", title: `${r.name} ${spec.drbd.initialSync === "skip" ? "bitmap cleared (blank disks)" : "initial full sync started"}` }),
+    );
+  });
+
+  // Cluster start: every node's corosync files are in place first.
+  const starts = spec.nodes.map((n) =>
+    b.add({
+      id: per(n, "cluster/start"),
+      host: n.name,
+      kind: "cluster-start",
+      params: { units: ["corosync.service", "pacemaker.service"] },
+      dependsOn: [
+        ...spec.nodes.flatMap((m) => [per(m, "corosync/conf"), per(m, "corosync/authkey")]),
+        per(n, "hostname"),
+        per(n, "service/dlm.service"),
+        per(n, "service/lvmlockd.service"),
+        per(n, "service/lvmlocks.service"),
+        sbd ? per(n, "service/sbd.service") : undefined,
+      ],
+      source: "cluster",
+      phase: "cluster",
+      title: "corosync and pacemaker enabled and running",
+    }),
+  );
+  const ready = b.add({ id: "cluster/ready", host: first.name, kind: "cluster-ready", params: { nodes: nodeNames, timeoutSec: 900 }, dependsOn: starts, source: "nodes", phase: "cluster", title: "all nodes online, cluster quorate" });
+
+  // LVM reads lvmlocal.conf before lvm.conf; the DRBD backing disks are never scanned for PVs.
+  const lvmConf = new Map<string, string>();
+  for (const n of spec.nodes) {
+    const rejects = spec.drbd.resources.map((r) => regexEscape(backingDisk(spec, r.name, n.name) as string));
+    const content = t.render("lvm/lvmlocal.conf", { lvmlockd: spec.lvm.locking === "lvmlockd", clvmd: spec.lvm.locking === "clvmd", rejects });
+    lvmConf.set(n.name, b.add({ id: per(n, "lvm/conf"), host: n.name, kind: "file", params: { path: "/etc/lvm/lvmlocal.conf", content, mode: 0o644, ...root }, dependsOn: [per(n, "packages")], source: "lvm", phase: "locking", title: "LVM: lock manager and DRBD-only PV scan" }));
+  }
+
+  // CIB stage 1: fencing, DRBD promotion, locking. Stage 2 (mounts) waits for mkfs.
+  const secretFiles = spec.stonith.devices.flatMap((d) =>
+    Object.entries(d.options)
+      .filter(([, v]) => typeof v === "object")
+      .map(([key]) => ({ path: `stonith.devices[${spec.stonith.devices.indexOf(d)}].options.${key}`, file: fenceSecretPath(d.name, key) })),
+  );
+  const cibBase = b.add({
+    id: "cluster/cib/base",
+    host: first.name,
+    kind: "cib",
+    params: { stage: "base", dialect: pcs, commands: baseCommands(spec), resources: baseResources(spec), secrets: secretFiles },
+    dependsOn: [
+      ready,
+      "cluster/pcs-auth",
+      ...initialSyncs,
+      ...spec.nodes.flatMap((n) => [...(drbdFiles.get(n.name) ?? []), lvmConf.get(n.name)]),
+      ...spec.nodes.flatMap((n) => spec.stonith.devices.flatMap((d) => Object.keys(d.options).filter((k) => typeof d.options[k] === "object").map((k) => per(n, `stonith/${d.name}/${k}`)))),
+    ],
+    source: "stonith",
+    phase: "locking",
+    title: "CIB: properties, fencing, DRBD promotable clones, dlm/lock-manager clone",
+  });
+  const baseUp = b.add({
+    id: "cluster/wait/base",
+    host: first.name,
+    kind: "wait-resources",
+    params: {
+      resources: [...spec.drbd.resources.map((r) => ({ id: ids.drbdClone(r.name, pcs), role: "Promoted" as const })), { id: ids.lockingClone, role: "Started" as const }],
+      nodes: nodeNames,
+      timeoutSec: 900,
+    },
+    dependsOn: [cibBase],
+    source: "drbd",
+    phase: "locking",
+    title: "DRBD promoted and lock managers running on every node",
+  });
+
+  // Shared storage, created once from the first node.
+  const lvReady = new Map<string, string>();
+  const pvIds = new Map<string, string>();
+  spec.lvm.volumeGroups.forEach((vg, i) => {
+    const source = `lvm.volumeGroups[${i}]`;
+    const devices = vg.pvs.map((pv) => `/dev/drbd${spec.drbd.resources.find((r) => `drbd/${r.name}` === pv)?.minor ?? 0}`);
+    devices.forEach((device, j) => {
+      pvIds.set(device, b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true }));
+    });
+    const shared = spec.lvm.locking === "lvmlockd" ? ["--shared"] : ["--clustered", "y"];
+    const vgId = b.add({
+      id: `cluster/lvm/vg/${vg.name}`,
+      host: first.name,
+      kind: "vgcreate",
+      params: { vg: vg.name, pvs: devices, locking: spec.lvm.locking, commands: [["vgcreate", ...shared, vg.name, ...devices]] },
+      dependsOn: devices.map((d) => pvIds.get(d)),
+      source,
+      phase: "storage",
+      title: `${spec.lvm.locking === "lvmlockd" ? "shared" : "clustered"} VG ${vg.name}`,
+      destructive: true,
+    });
+    vg.logicalVolumes.forEach((lv, j) => {
+      const sizeArgs = lv.size.includes("%") ? ["-l", lv.size] : ["-L", lv.size];
+      const activation = spec.lvm.locking === "lvmlockd" ? ["--activate", "n"] : [];
+      lvReady.set(
+        `${vg.name}/${lv.name}`,
+        b.add({ id: `cluster/lvm/lv/${vg.name}/${lv.name}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${vg.name}/${lv.name} (${lv.size})` }),
+      );
+    });
+  });
+
+  const mkfsIds = spec.filesystems.map((fs, i) => {
+    const [a, bName] = fs.device.split("/") as [string, string];
+    const onLvm = a !== "drbd";
+    const device = onLvm ? `/dev/${a}/${bName}` : `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}`;
+    const lockTable = `${spec.cluster.name}:${fs.name}`;
+    const journalSizeMb = Number.parseInt(fs.journalSize, 10);
+    const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
+    // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here for a moment.
+    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["lvchange", "--activate", "sy", fs.device], mkfs, ["lvchange", "--activate", "n", fs.device]] : [mkfs];
+    return b.add({
+      id: `cluster/gfs2/${fs.name}/mkfs`,
+      host: first.name,
+      kind: "mkfs-gfs2",
+      params: { device, lockTable, journals: fs.journals, journalSizeMb, commands },
+      dependsOn: [onLvm ? lvReady.get(fs.device) : baseUp],
+      source: `filesystems[${i}]`,
+      phase: "filesystems",
+      title: `GFS2 ${lockTable} on ${device} (${fs.journals} journals of ${journalSizeMb} MiB)`,
+      destructive: true,
+    });
+  });
+
+  if (spec.filesystems.length > 0) {
+    const cibFs = b.add({
+      id: "cluster/cib/filesystems",
+      host: first.name,
+      kind: "cib",
+      params: { stage: "filesystems", dialect: pcs, commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
+      dependsOn: [cibBase, ...mkfsIds],
+      source: "filesystems",
+      phase: "filesystems",
+      title: "CIB: LV activation + Filesystem clones with order and colocation",
+    });
+    b.add({
+      id: "cluster/wait/filesystems",
+      host: first.name,
+      kind: "wait-resources",
+      params: { resources: spec.filesystems.map((fs) => ({ id: ids.fsClone(fs.name), role: "Started" as const })), nodes: nodeNames, timeoutSec: 900 },
+      dependsOn: [cibFs],
+      source: "filesystems",
+      phase: "filesystems",
+      title: "GFS2 mounted on every node",
+    });
+  }
+
+  return {
+    apiVersion: "gfsdeploy/v1",
+    cluster: spec.cluster.name,
+    distro: spec.cluster.distro,
+    drbd: dialect,
+    pcs,
+    nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
+    steps: b.finish(),
+  };
+}

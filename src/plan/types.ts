@@ -1,0 +1,115 @@
+/**
+ * A Plan is plain JSON: what `compile` produces, what `plan --json` prints, what the runner
+ * walks and what snapshot tests pin. Behaviour lives in the step handlers, keyed by kind.
+ */
+
+import type { Distro, DrbdDialect, LockManager } from "../spec/types.js";
+
+/** pcs command dialect: 0.9 on EL7 (`master`), 0.10 on EL8, 0.11 on EL9/Debian 12/Ubuntu 24.04. */
+export type PcsDialect = "0.9" | "0.10" | "0.11";
+
+/** The order of the workflow, as an operator reads it. */
+export type Phase = "prepare" | "corosync" | "fencing" | "cluster" | "drbd" | "locking" | "storage" | "filesystems" | "bench";
+
+/** Where a secret comes from, by its spec path: the plan never holds a secret's value. */
+export interface SecretUse {
+  /** Spec path of the reference, e.g. `secrets.haclusterPassword`. */
+  secret: string;
+}
+
+export interface StepParams {
+  /** Distribution packages installed (and only checked when present). */
+  packages: { manager: "apt" | "dnf" | "yum"; names: string[] };
+  hostname: { name: string };
+  /** A managed block in /etc/hosts so node names resolve to ring0 on every node. */
+  hosts: { entries: { address: string; names: string[] }[] };
+  /** A whole file whose content the plan knows. `onChange` says how a running service takes it. */
+  file: {
+    path: string;
+    content: string;
+    mode: number;
+    owner: string;
+    group: string;
+    onChange?: "corosync-reload" | "drbd-adjust";
+    /** DRBD resource to adjust when `onChange` is drbd-adjust. */
+    resource?: string;
+  };
+  /** A file whose bytes are a secret, copied from the controller (corosync authkey, fence passwords). */
+  "secret-file": SecretUse & {
+    path: string;
+    mode: number;
+    owner: string;
+    group: string;
+    /** When the secret is the corosync authkey and no file exists yet, generate one locally. */
+    generate?: "corosync-authkey";
+    /** A changed key on a running cluster needs a restart of the services that read it. */
+    restarts?: string[];
+  };
+  "hacluster-password": SecretUse & { user: string };
+  /** systemd unit state. `active` omitted = leave running state alone. */
+  service: { unit: string; enabled: boolean; active?: boolean };
+  /** pcsd token exchange so pcs commands that talk to all nodes work. */
+  "pcs-auth": SecretUse & { nodes: { name: string; address: string }[]; dialect: PcsDialect };
+  /** Initialise the SBD header on the shared disk(s) (destructive). */
+  "sbd-device": { devices: string[]; watchdogTimeout: number; msgwaitTimeout: number; commands: string[][] };
+  /** Enable and start corosync + pacemaker on one node. */
+  "cluster-start": { units: string[] };
+  /** Poll until every node is online in a quorate cluster. */
+  "cluster-ready": { nodes: string[]; timeoutSec: number };
+  /** DRBD metadata (destructive): refuses over an existing filesystem or metadata. */
+  "drbd-create-md": { resource: string; disk: string; device: string; dialect: DrbdDialect; commands: string[][] };
+  "drbd-up": { resource: string; commands: string[][] };
+  /** First sync of a fresh pair (or clearing the bitmap of blank disks). Runs once, on one node. */
+  "drbd-initial-sync": { resource: string; mode: "full" | "skip"; commands: string[][] };
+  /**
+   * Part of the CIB. `commands` are this stage's pcs argv lists (without `pcs`); a stage's
+   * desired CIB is the result of every stage's commands up to and including it.
+   */
+  cib: { stage: "base" | "filesystems"; dialect: PcsDialect; commands: string[][]; resources: string[]; secrets: { path: string; file: string }[] };
+  /** Poll the cluster until resources reach a role on every node. */
+  "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
+  pvcreate: { device: string; commands: string[][] };
+  vgcreate: { vg: string; pvs: string[]; locking: LockManager; commands: string[][] };
+  lvcreate: { vg: string; lv: string; size: string; commands: string[][] };
+  /** Destructive: refuses when the device already holds a filesystem (any, or GFS2 with another lock table). */
+  "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; commands: string[][] };
+}
+
+export type StepKind = keyof StepParams;
+
+export interface Step<K extends StepKind = StepKind> {
+  /** Stable id, e.g. `node1/drbd/r0/create-md` or `cluster/cib/base`. */
+  id: string;
+  /** Node name the step runs on. */
+  host: string;
+  kind: K;
+  params: StepParams[K];
+  dependsOn: string[];
+  /** Spec path the step came from, e.g. `drbd.resources[0]`. */
+  source: string;
+  phase: Phase;
+  /** One line for people: what the step makes true. */
+  title: string;
+  /** Can lose data when it runs: refused over existing data unless forced, marked in `plan`. */
+  destructive: boolean;
+}
+
+export type AnyStep = { [K in StepKind]: Step<K> }[StepKind];
+
+export interface PlanNode {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  ring0: string;
+}
+
+export interface Plan {
+  apiVersion: "gfsdeploy/v1";
+  cluster: string;
+  distro: Distro;
+  drbd: DrbdDialect;
+  pcs: PcsDialect;
+  nodes: PlanNode[];
+  steps: AnyStep[];
+}

@@ -1,0 +1,40 @@
+import type { DrbdDialect, Spec } from "./types.js";
+
+/** The first DRBD port when a resource names none; later resources count up from it. */
+export const firstDrbdPort = 7789;
+
+/**
+ * Fills in the defaults that depend on other fields. Runs after the schema (which filled
+ * the plain ones), before the semantic rules, so the rules judge what will really be built.
+ */
+export function applyDerivedDefaults(spec: Spec): void {
+  spec.lvm.locking ??= spec.lvm.volumeGroups.length === 0 ? "none" : spec.cluster.distro === "el7" ? "clvmd" : "lvmlockd";
+  spec.drbd.resources.forEach((r, i) => {
+    r.port ??= firstDrbdPort + i;
+  });
+  for (const fs of spec.filesystems) fs.journals ??= spec.nodes.length;
+  for (const d of spec.stonith.devices) d.avoidTarget ??= d.target !== undefined;
+  if (spec.stonith.sbd) spec.stonith.sbd.msgwaitTimeout ??= 2 * spec.stonith.sbd.watchdogTimeout;
+}
+
+/** Which DRBD configuration dialect a spec gets: 8.4 where the distro's kernel ships 8.4. */
+export function drbdDialect(spec: Spec): DrbdDialect | undefined {
+  if (spec.drbd.version !== "auto") return spec.drbd.version;
+  switch (spec.cluster.distro) {
+    case "debian12":
+    case "ubuntu2404":
+    case "el7":
+      return "8.4";
+    case "el8":
+    case "el9":
+      return "9";
+    case "auto":
+      return undefined;
+  }
+}
+
+/** The backing disk of a DRBD resource on one node. */
+export function backingDisk(spec: Spec, resource: string, node: string): string | undefined {
+  const r = spec.drbd.resources.find((x) => x.name === resource);
+  return r?.disks?.[node] ?? r?.disk;
+}

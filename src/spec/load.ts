@@ -1,0 +1,58 @@
+import { accessSync, constants, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+
+import { SpecError, UsageError } from "../errors.js";
+import { parseSpec } from "./parse.js";
+import { checkSecretSources } from "./secrets.js";
+import type { Spec } from "./types.js";
+
+export interface LoadedSpec {
+  spec: Spec;
+  /** The path as the user gave it (used in messages and rendered headers). */
+  file: string;
+  /** Directory relative secret and key paths are resolved against. */
+  baseDir: string;
+}
+
+export interface LoadOptions {
+  /** Also require every secret to be resolvable now (apply, live plan, validate). */
+  checkSecrets: boolean;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Resolves a path from the spec: `~` is the user's home, relative is relative to the spec. */
+export function specRelativePath(path: string, baseDir: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  if (path === "~" || path.startsWith("~/")) return resolve(env.HOME ?? "/root", path.slice(2));
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** The only place a spec file is read. Throws SpecError with every problem found. */
+export function loadSpec(file: string, options: LoadOptions): LoadedSpec {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "error";
+    throw new UsageError(`cannot read spec ${file}: ${code}`, "check the path; the spec is a YAML file such as cluster.yaml");
+  }
+  const shown = isAbsolute(file) ? relative(process.cwd(), file) || file : file;
+  const parsed = parseSpec(text, shown);
+  if (!parsed.ok) throw new SpecError(parsed.diagnostics);
+  const baseDir = dirname(resolve(file));
+  if (options.checkSecrets) {
+    const env = options.env ?? process.env;
+    const problems = checkSecretSources(parsed.spec, shown, parsed.locator, {
+      env,
+      readable: (p) => {
+        try {
+          accessSync(specRelativePath(p, baseDir, env), constants.R_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    });
+    if (problems.length > 0) throw new SpecError(problems);
+  }
+  return { spec: parsed.spec, file: shown, baseDir };
+}

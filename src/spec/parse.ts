@@ -1,0 +1,57 @@
+import { LineCounter, parseDocument } from "yaml";
+
+import type { Diagnostic } from "../errors.js";
+import { applyDerivedDefaults } from "./defaults.js";
+import { SourceLocator } from "./locate.js";
+import { formatPath } from "./path.js";
+import { checkRules } from "./rules.js";
+import { checkShape, type Problem } from "./shape.js";
+import type { Spec } from "./types.js";
+
+export type ParseResult =
+  | { ok: true; spec: Spec; locator: SourceLocator }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/**
+ * Text → validated spec with every default filled in, or every problem found. Pure: the
+ * caller reads the file, so tests and the CLI share one code path.
+ */
+export function parseSpec(text: string, file: string): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => {
+        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        return {
+          file,
+          line: pos.line,
+          col: pos.col,
+          path: "",
+          message: `YAML syntax error: ${e.message.split("\n")[0] ?? e.code}`,
+          hint: "fix the YAML syntax at that position (indentation, a missing ':' or an unclosed quote or bracket)",
+        };
+      }),
+    };
+  }
+  const data: unknown = doc.toJS();
+  const locator = new SourceLocator(doc, lines);
+  const toDiagnostic = (p: Problem): Diagnostic => {
+    const pos = locator.locate(p.path, p.atKey);
+    return { file, line: pos.line, col: pos.col, path: formatPath(p.path), message: p.message, hint: p.hint };
+  };
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return {
+      ok: false,
+      diagnostics: [{ file, line: 1, col: 1, path: "", message: "the spec must be a YAML mapping", hint: "start with apiVersion: gfsdeploy/v1 (see README.md)" }],
+    };
+  }
+  const shapeProblems = checkShape(data);
+  if (shapeProblems.length > 0) return { ok: false, diagnostics: shapeProblems.map(toDiagnostic) };
+  const spec = data as Spec;
+  applyDerivedDefaults(spec);
+  const ruleProblems = checkRules(spec);
+  if (ruleProblems.length > 0) return { ok: false, diagnostics: ruleProblems.map(toDiagnostic) };
+  return { ok: true, spec, locator };
+}

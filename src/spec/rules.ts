@@ -1,0 +1,362 @@
+import { isIP } from "node:net";
+
+import { backingDisk, drbdDialect } from "./defaults.js";
+import { knownFenceAgents, secretCapableFenceOptions } from "./fence-agents.js";
+import { nearest, type SpecPath } from "./path.js";
+import type { Problem } from "./shape.js";
+import type { SecretRef, Spec } from "./types.js";
+
+/**
+ * Semantic rules: what a schema cannot say and what the upstream tools miss (corosync -t
+ * does not check quorum semantics or duplicate addresses, drbdadm-84 does not check enum
+ * values, nothing checks GFS2 lock-table names until mkfs runs on a node).
+ */
+type Report = (path: SpecPath, message: string, hint: string) => void;
+type Rule = (spec: Spec, report: Report) => void;
+
+const lockTableName = /^[A-Za-z0-9_-]+$/;
+
+const clusterName: Rule = (spec, report) => {
+  const n = spec.cluster.name;
+  if (n.length > 32 || !lockTableName.test(n)) {
+    report(
+      ["cluster", "name"],
+      `cluster name '${n}' cannot be a GFS2 lock-table prefix`,
+      "use at most 32 letters, digits, '-' or '_' (it becomes corosync's cluster_name and the lock table's first half)",
+    );
+  }
+};
+
+const filesystemNames: Rule = (spec, report) => {
+  const seen = new Map<string, number>();
+  spec.filesystems.forEach((fs, i) => {
+    if (fs.name.length > 30 || !lockTableName.test(fs.name)) {
+      report(
+        ["filesystems", i, "name"],
+        `filesystem name '${fs.name}' cannot be a GFS2 lock-table name`,
+        "use at most 30 letters, digits, '-' or '_'",
+      );
+    }
+    const first = seen.get(fs.name);
+    if (first !== undefined) {
+      report(
+        ["filesystems", i, "name"],
+        `lock table '${spec.cluster.name}:${fs.name}' is already used by filesystems[${first}]`,
+        "give every filesystem its own name: GFS2 refuses to mount two filesystems with one lock table",
+      );
+    } else seen.set(fs.name, i);
+  });
+};
+
+const journals: Rule = (spec, report) => {
+  const nodes = spec.nodes.length;
+  spec.filesystems.forEach((fs, i) => {
+    if (fs.journals < nodes) {
+      report(
+        ["filesystems", i, "journals"],
+        `${fs.journals} journal(s) for ${nodes} nodes: every node that mounts needs its own journal`,
+        `set journals to at least ${nodes} (spares let nodes join later without gfs2_jadd)`,
+      );
+    }
+    const mb = Number.parseInt(fs.journalSize, 10);
+    if (mb < 8 || mb > 1024) {
+      report(["filesystems", i, "journalSize"], `journal size ${fs.journalSize} is out of range`, "mkfs.gfs2 accepts 8M to 1024M; 64M is a good default");
+    }
+  });
+};
+
+const uniqueNodes: Rule = (spec, report) => {
+  const names = new Map<string, number>();
+  const endpoints = new Map<string, number>();
+  const rings = new Map<string, string>();
+  spec.nodes.forEach((n, i) => {
+    const dupName = names.get(n.name);
+    if (dupName !== undefined) {
+      report(["nodes", i, "name"], `node name '${n.name}' is also used by nodes[${dupName}]`, "every node needs its own name (its hostname)");
+    } else names.set(n.name, i);
+
+    const endpoint = `${n.host}:${n.ssh?.port ?? spec.ssh.port}`;
+    const dupHost = endpoints.get(endpoint);
+    if (dupHost !== undefined) {
+      report(["nodes", i, "host"], `SSH address ${endpoint} is also used by nodes[${dupHost}]`, "each node must be reached at its own address or port");
+    } else endpoints.set(endpoint, i);
+
+    for (const ring of ["ring0", "ring1"] as const) {
+      const addr = n[ring];
+      if (addr === undefined) continue;
+      if (isIP(addr) === 0) {
+        report(["nodes", i, ring], `'${addr}' is not an IP address`, "cluster-wire addresses must be literal IPv4 or IPv6 addresses (corosync and DRBD bind to them)");
+        continue;
+      }
+      const dup = rings.get(addr);
+      if (dup !== undefined) {
+        report(["nodes", i, ring], `ring address ${addr} is also used by ${dup}`, "every node needs its own address on each cluster link");
+      } else rings.set(addr, `nodes[${i}].${ring}`);
+    }
+  });
+  const withRing1 = spec.nodes.filter((n) => n.ring1 !== undefined).length;
+  if (withRing1 !== 0 && withRing1 !== spec.nodes.length) {
+    report(["nodes"], "ring1 is set on some nodes but not all", "corosync needs the same number of links on every node: set ring1 everywhere or nowhere");
+  }
+  if (withRing1 > 0 && spec.corosync.transport === "udpu") {
+    report(["corosync", "transport"], "udpu supports one link only", "use transport: knet for two links, or drop ring1");
+  }
+};
+
+const quorum: Rule = (spec, report) => {
+  if (spec.corosync.twoNode === true && spec.nodes.length !== 2) {
+    report(["corosync", "twoNode"], `two_node needs exactly two nodes, the spec has ${spec.nodes.length}`, "remove twoNode: with three or more nodes ordinary majority quorum applies");
+  }
+};
+
+const distroFit: Rule = (spec, report) => {
+  const d = spec.cluster.distro;
+  if (spec.lvm.locking === "clvmd" && d !== "el7") {
+    report(["lvm", "locking"], `clvmd does not exist on ${d}`, "clvmd was removed in LVM 2.03; use locking: lvmlockd");
+  }
+  if (spec.lvm.locking === "lvmlockd" && d === "el7") {
+    report(["lvm", "locking"], "lvmlockd is not the shared-VG manager on el7", "use locking: clvmd on el7");
+  }
+  if (d === "el7" && spec.corosync.transport === "knet") {
+    report(["corosync", "transport"], "el7 runs corosync 2, which has no knet", "use transport: udpu on el7");
+  }
+  if ((d === "debian12" || d === "ubuntu2404") && spec.drbd.version === "9") {
+    report(["drbd", "version"], `${d} ships the in-tree DRBD 8.4 kernel module`, "use version: auto (8.4) on this distro");
+  }
+  if (d === "el7" && spec.drbd.version === "9") {
+    report(["drbd", "version"], "gfsdeploy drives DRBD 8.4 on el7 (kmod-drbd84)", "use version: auto (8.4) on el7");
+  }
+};
+
+const dualPrimary: Rule = (spec, report) => {
+  if (spec.drbd.resources.length === 0) return;
+  if (spec.nodes.length !== 2) {
+    report(["drbd", "resources"], `dual-primary DRBD needs exactly two nodes, the spec has ${spec.nodes.length}`, "GFS2 over DRBD is a two-node design; use shared storage for more nodes");
+  }
+  if (spec.drbd.protocol !== "C") {
+    report(["drbd", "protocol"], `protocol ${spec.drbd.protocol} cannot run dual-primary`, "use protocol: C (the kernel refuses two primaries otherwise)");
+  }
+};
+
+const afterSbValues = {
+  zeroPrimaries: ["disconnect", "discard-younger-primary", "discard-older-primary", "discard-zero-changes", "discard-least-changes", "discard-node-"],
+  onePrimary: ["disconnect", "consensus", "discard-secondary", "call-pri-lost-after-sb", "violently-as0p"],
+  twoPrimaries: ["disconnect", "call-pri-lost-after-sb", "violently-as0p"],
+} as const;
+
+const afterSplitBrain: Rule = (spec, report) => {
+  for (const key of ["zeroPrimaries", "onePrimary", "twoPrimaries"] as const) {
+    const value = spec.drbd.afterSb[key];
+    const allowed: readonly string[] = afterSbValues[key];
+    const ok = allowed.includes(value) || (key === "zeroPrimaries" && /^discard-node-[A-Za-z0-9_.-]+$/.test(value));
+    if (!ok) {
+      const guess = nearest(value, allowed);
+      report(["drbd", "afterSb", key], `'${value}' is not a valid after-sb policy here`, guess ? `did you mean '${guess}'? (allowed: ${allowed.join(", ")})` : `use one of: ${allowed.join(", ")}`);
+    }
+  }
+};
+
+const drbdResources: Rule = (spec, report) => {
+  const names = new Map<string, number>();
+  const minors = new Map<number, number>();
+  const ports = new Map<number, number>();
+  const disksPerNode = new Map<string, string>();
+  const nodeNames = new Set(spec.nodes.map((n) => n.name));
+  spec.drbd.resources.forEach((r, i) => {
+    const at = (...rest: (string | number)[]): SpecPath => ["drbd", "resources", i, ...rest];
+    if (names.has(r.name)) report(at("name"), `DRBD resource '${r.name}' is defined twice`, "give each resource its own name");
+    else names.set(r.name, i);
+    const m = minors.get(r.minor);
+    if (m !== undefined) report(at("minor"), `minor ${r.minor} (/dev/drbd${r.minor}) is also used by drbd.resources[${m}]`, "give each resource its own minor");
+    else minors.set(r.minor, i);
+    const p = ports.get(r.port);
+    if (p !== undefined) report(at("port"), `port ${r.port} is also used by drbd.resources[${p}]`, "give each resource its own TCP port (they share the ring addresses)");
+    else ports.set(r.port, i);
+
+    if (r.disk === undefined && r.disks === undefined) {
+      report(at(), `resource '${r.name}' has no backing disk`, "add disk: /dev/… (same on every node) or disks: { node1: /dev/…, node2: /dev/… }");
+      return;
+    }
+    if (r.disk !== undefined && r.disks !== undefined) {
+      report(at("disks"), "both disk and disks are set", "use disk for one path on every node, or disks per node, not both");
+    }
+    for (const node of Object.keys(r.disks ?? {})) {
+      if (!nodeNames.has(node)) report(at("disks", node), `'${node}' is not a node of this cluster`, `name one of: ${[...nodeNames].join(", ")}`);
+    }
+    for (const n of spec.nodes) {
+      const disk = backingDisk(spec, r.name, n.name);
+      if (disk === undefined) {
+        report(at("disks"), `no backing disk for node '${n.name}'`, `add ${n.name}: /dev/… under disks`);
+        continue;
+      }
+      if (!disk.startsWith("/dev/")) report(at(r.disks ? "disks" : "disk"), `'${disk}' is not a device path`, "name a block device such as /dev/vdb or /dev/disk/by-id/…");
+      const key = `${n.name} ${disk}`;
+      const other = disksPerNode.get(key);
+      if (other !== undefined) report(at(r.disks ? "disks" : "disk"), `${disk} on ${n.name} already backs DRBD resource '${other}'`, "each resource needs its own backing disk on every node");
+      else disksPerNode.set(key, r.name);
+    }
+  });
+};
+
+/** What `drbd/NAME` and `VG/LV` references may point at. */
+function resolveDevice(spec: Spec, ref: string): "drbd" | "lv" | undefined {
+  const [a, b, ...rest] = ref.split("/");
+  if (a === undefined || b === undefined || rest.length > 0) return undefined;
+  if (a === "drbd") return spec.drbd.resources.some((r) => r.name === b) ? "drbd" : undefined;
+  const vg = spec.lvm.volumeGroups.find((v) => v.name === a);
+  return vg?.logicalVolumes.some((lv) => lv.name === b) ? "lv" : undefined;
+}
+
+const lvm: Rule = (spec, report) => {
+  if (spec.lvm.locking === "none" && spec.lvm.volumeGroups.length > 0) {
+    report(["lvm", "locking"], "volume groups need a lock manager", "use locking: lvmlockd (or clvmd on el7), or remove lvm.volumeGroups and put GFS2 on drbd/RESOURCE");
+  }
+  const usedPvs = new Map<string, string>();
+  const vgNames = new Set<string>();
+  spec.lvm.volumeGroups.forEach((vg, i) => {
+    if (vgNames.has(vg.name)) report(["lvm", "volumeGroups", i, "name"], `volume group '${vg.name}' is defined twice`, "give each VG its own name");
+    vgNames.add(vg.name);
+    vg.pvs.forEach((pv, j) => {
+      if (resolveDevice(spec, pv) !== "drbd") {
+        const names = spec.drbd.resources.map((r) => `drbd/${r.name}`);
+        const guess = nearest(pv, names);
+        report(["lvm", "volumeGroups", i, "pvs", j], `'${pv}' is not a DRBD resource of this spec`, guess ? `did you mean '${guess}'?` : `physical volumes are DRBD devices: ${names.join(", ") || "define drbd.resources first"}`);
+      } else if (usedPvs.has(pv)) {
+        report(["lvm", "volumeGroups", i, "pvs", j], `${pv} is already a PV of volume group '${usedPvs.get(pv)}'`, "a device can belong to one VG only");
+      } else usedPvs.set(pv, vg.name);
+    });
+    const lvNames = new Set<string>();
+    vg.logicalVolumes.forEach((lv, j) => {
+      if (lvNames.has(lv.name)) report(["lvm", "volumeGroups", i, "logicalVolumes", j, "name"], `logical volume '${lv.name}' is defined twice in '${vg.name}'`, "give each LV its own name");
+      lvNames.add(lv.name);
+    });
+  });
+};
+
+const filesystems: Rule = (spec, report) => {
+  const mounts = new Map<string, number>();
+  const devices = new Map<string, number>();
+  const pvs = new Set(spec.lvm.volumeGroups.flatMap((vg) => vg.pvs));
+  spec.filesystems.forEach((fs, i) => {
+    const kind = resolveDevice(spec, fs.device);
+    if (kind === undefined) {
+      const candidates = [
+        ...spec.lvm.volumeGroups.flatMap((vg) => vg.logicalVolumes.map((lv) => `${vg.name}/${lv.name}`)),
+        ...spec.drbd.resources.map((r) => `drbd/${r.name}`),
+      ];
+      const guess = nearest(fs.device, candidates);
+      report(["filesystems", i, "device"], `'${fs.device}' is neither a logical volume nor a DRBD resource of this spec`, guess ? `did you mean '${guess}'?` : `use VG/LV or drbd/RESOURCE; defined here: ${candidates.join(", ") || "none"}`);
+    } else if (kind === "drbd" && pvs.has(fs.device)) {
+      report(["filesystems", i, "device"], `${fs.device} is a physical volume of a volume group`, "put the filesystem on a logical volume of that VG instead");
+    } else if (kind === "drbd" && spec.lvm.locking !== "none") {
+      report(["filesystems", i, "device"], `${fs.device} is a raw DRBD device but lvm.locking is '${spec.lvm.locking}'`, "set lvm.locking: none to put GFS2 straight on DRBD, or use a logical volume");
+    }
+    const d = devices.get(fs.device);
+    if (d !== undefined) report(["filesystems", i, "device"], `${fs.device} already holds filesystems[${d}]`, "one filesystem per device");
+    else devices.set(fs.device, i);
+
+    if (!fs.mountpoint.startsWith("/") || fs.mountpoint.includes("//") || /\/\.\.?(\/|$)/.test(fs.mountpoint)) {
+      report(["filesystems", i, "mountpoint"], `mountpoint '${fs.mountpoint}' is not a clean absolute path`, "write an absolute path such as /srv/data");
+    }
+    const normalized = fs.mountpoint.replace(/\/+$/, "") || "/";
+    const m = mounts.get(normalized);
+    if (m !== undefined) report(["filesystems", i, "mountpoint"], `${fs.mountpoint} is also the mountpoint of filesystems[${m}]`, "give every filesystem its own mountpoint");
+    else mounts.set(normalized, i);
+  });
+};
+
+function isSecretRef(v: unknown): v is SecretRef {
+  return typeof v === "object" && v !== null;
+}
+
+const secrets: Rule = (spec, report) => {
+  const ref = spec.secrets.haclusterPassword;
+  if ((ref.env === undefined) === (ref.file === undefined)) {
+    report(["secrets", "haclusterPassword"], "a secret needs exactly one of env or file", "write { env: VARIABLE } or { file: PATH }");
+  }
+  spec.stonith.devices.forEach((d, i) => {
+    for (const [key, value] of Object.entries(d.options)) {
+      if (!isSecretRef(value)) continue;
+      if ((value.env === undefined) === (value.file === undefined)) {
+        report(["stonith", "devices", i, "options", key], "a secret needs exactly one of env or file", "write { env: VARIABLE } or { file: PATH }");
+      }
+      if (!secretCapableFenceOptions.includes(key)) {
+        report(["stonith", "devices", i, "options", key], `option '${key}' cannot take a secret reference`, `only ${secretCapableFenceOptions.join(", ")} can (the agent reads it through ${key}_script); write a plain value`);
+      }
+    }
+  });
+};
+
+const fencing: Rule = (spec, report) => {
+  const st = spec.stonith;
+  const nodeNames = spec.nodes.map((n) => n.name);
+  if (!st.enabled) {
+    if (st.acknowledgeDataLossRisk !== true) {
+      report(["stonith", "enabled"], "STONITH is disabled without acknowledgement", "GFS2 and DLM need fencing to stay consistent; set acknowledgeDataLossRisk: true only for a throw-away test cluster");
+    }
+    return;
+  }
+  const covered = new Set<string>();
+  const names = new Set<string>();
+  st.devices.forEach((d, i) => {
+    const at = (...rest: (string | number)[]): SpecPath => ["stonith", "devices", i, ...rest];
+    if (names.has(d.name)) report(at("name"), `fence device '${d.name}' is defined twice`, "give each device its own name");
+    names.add(d.name);
+    if (!knownFenceAgents.includes(d.agent)) {
+      const guess = nearest(d.agent, knownFenceAgents);
+      report(at("agent"), `unknown fence agent '${d.agent}'`, guess ? `did you mean '${guess}'?` : "name an agent from fence-agents (see `pcs stonith list`)");
+    }
+    if (d.target !== undefined && d.targets !== undefined) report(at("targets"), "both target and targets are set", "use target for one node or targets for several");
+    const targets = d.targets ?? (d.target !== undefined ? [d.target] : nodeNames);
+    for (const t of targets) {
+      if (!nodeNames.includes(t)) {
+        const guess = nearest(t, nodeNames);
+        report(at(d.target !== undefined ? "target" : "targets"), `'${t}' is not a node of this cluster`, guess ? `did you mean '${guess}'?` : `name one of: ${nodeNames.join(", ")}`);
+      } else covered.add(t);
+    }
+    for (const n of d.allowedNodes ?? []) {
+      if (!nodeNames.includes(n)) report(at("allowedNodes"), `'${n}' is not a node of this cluster`, `name one of: ${nodeNames.join(", ")}`);
+    }
+    const runnable = (d.allowedNodes ?? nodeNames).filter((n) => !(d.avoidTarget === true && targets.includes(n)));
+    if (runnable.length === 0 || runnable.every((n) => targets.includes(n) && targets.length === 1)) {
+      report(at(d.allowedNodes ? "allowedNodes" : "avoidTarget"), `fence device '${d.name}' could only run on the node it fences`, "a node cannot fence itself: let the device run on another node (allowedNodes)");
+    }
+  });
+  for (const n of nodeNames) {
+    if (!covered.has(n)) {
+      report(["stonith", "devices"], `node '${n}' has no fence device`, `add a device with target: ${n} (or list it in a device's targets); a test cluster may set stonith.enabled: false with acknowledgeDataLossRisk: true`);
+    }
+  }
+  if (st.devices.some((d) => d.agent === "fence_sbd") && st.sbd === undefined) {
+    report(["stonith", "sbd"], "fence_sbd needs SBD itself configured", "add stonith.sbd with the shared devices and the watchdog");
+  }
+  if (st.sbd && (st.sbd.msgwaitTimeout ?? 0) < 2 * st.sbd.watchdogTimeout) {
+    report(["stonith", "sbd", "msgwaitTimeout"], `msgwait ${st.sbd.msgwaitTimeout}s is shorter than twice the watchdog timeout (${st.sbd.watchdogTimeout}s)`, "SBD needs msgwait ≥ 2 × watchdogTimeout, or a fenced node may still be writing");
+  }
+};
+
+const rules: readonly Rule[] = [
+  clusterName,
+  filesystemNames,
+  journals,
+  uniqueNodes,
+  quorum,
+  distroFit,
+  dualPrimary,
+  afterSplitBrain,
+  drbdResources,
+  lvm,
+  filesystems,
+  secrets,
+  fencing,
+];
+
+export function checkRules(spec: Spec): Problem[] {
+  const problems: Problem[] = [];
+  const report: Report = (path, message, hint) => problems.push({ path, message, hint });
+  for (const rule of rules) rule(spec, report);
+  if (drbdDialect(spec) === undefined && spec.drbd.resources.length > 0 && spec.cluster.distro !== "auto") {
+    report(["drbd", "version"], "cannot tell the DRBD dialect", "set drbd.version to 8.4 or 9");
+  }
+  return problems;
+}
