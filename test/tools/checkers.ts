@@ -1,0 +1,226 @@
+/**
+ * Real upstream tools judging rendered artifacts, offline: corosync -t, drbdadm -d,
+ * pcs -f + crm_simulate, mkfs.gfs2 + tunegfs2/gfs2_edit. Each checker returns what it saw
+ * so tests can assert on it; none of them touches /etc or a real device.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { execa } from "execa";
+import { XMLParser } from "fast-xml-parser";
+
+import { templatesDir } from "../../src/cli/templates.js";
+
+export function scratchDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `gfsdeploy-${prefix}-`));
+}
+
+export interface ToolRun {
+  ok: boolean;
+  output: string;
+}
+
+/** corosync -t as `node` (it only validates as a node named in the nodelist). */
+export async function checkCorosync(confPath: string, node: string): Promise<ToolRun> {
+  const dir = scratchDir("corosync");
+  await execa("corosync-keygen", ["-k", join(dir, "authkey")], { stdin: "ignore" });
+  // The test copy logs and reads its key inside the scratch dir, never under /etc or /var/log.
+  const conf = readFileSync(confPath, "utf8")
+    .replace(/^(\s*)logfile:.*$/m, `$1logfile: ${dir}/corosync.log`)
+    .replace(/^totem \{$/m, `totem {\n    keyfile: ${dir}/authkey`);
+  const file = join(dir, "corosync.conf");
+  writeFileSync(file, conf);
+  const r = await execa("unshare", ["--uts", "--net", "sh", "-c", 'hostname "$1"; exec corosync -t -c "$2"', "sh", node, file], { reject: false, all: true });
+  return { ok: r.exitCode === 0, output: r.all ?? "" };
+}
+
+/** `drbdadm -d up all` as `node`, in the given dialect; returns the drbdsetup calls it would make. */
+export async function checkDrbd(resPath: string, node: string, dialect: "8.4" | "9"): Promise<ToolRun> {
+  const env: Record<string, string> = { __DRBD_NODE__: node };
+  if (dialect === "8.4") env.DRBD_DRIVER_VERSION_OVERRIDE = "8.4.11";
+  const r = await execa("drbdadm", ["-c", resPath, "-d", "up", "all"], { reject: false, env });
+  // drbdadm prints the dry-run calls on stdout and parse errors on stderr; a parse error
+  // can still exit 0 through the version-forwarding wrapper, so stderr decides too.
+  const parseError = /Parse error|expected|unknown|error/i.test(r.stderr.replace(/modinfo: ERROR: Module drbd not found\.\n?/g, "").replace(/found __DRBD_NODE__[\s\S]*?<<\n?/g, ""));
+  return { ok: r.exitCode === 0 && !parseError && r.stdout.includes("attach"), output: `${r.stdout}\n${r.stderr}` };
+}
+
+export interface CibResult {
+  dir: string;
+  /** Transition graph of the first start: what runs before what. */
+  graph: Graph;
+  /** False when the simulator could not complete the transition (ordering cycle, unrunnable start). */
+  transitionOk: boolean;
+  /** Per resource id (clone children collapsed): node → role. */
+  roles: Map<string, Map<string, string>>;
+  output: string;
+}
+
+export interface GraphAction {
+  key: string;
+  node: string;
+}
+
+export class Graph {
+  constructor(
+    readonly actions: Map<string, GraphAction>,
+    readonly inputs: Map<string, Set<string>>,
+  ) {}
+
+  find(keyPattern: RegExp, node?: string): string[] {
+    return [...this.actions.entries()].filter(([, a]) => keyPattern.test(a.key) && (node === undefined || a.node === node)).map(([id]) => id);
+  }
+
+  /** Is action `a` a transitive input of action `b`? */
+  before(a: string, b: string): boolean {
+    const seen = new Set<string>();
+    const stack = [...(this.inputs.get(b) ?? [])];
+    while (stack.length > 0) {
+      const cur = stack.pop() as string;
+      if (cur === a) return true;
+      if (seen.has(cur)) continue;
+      seen.add(cur);
+      stack.push(...(this.inputs.get(cur) ?? []));
+    }
+    return false;
+  }
+
+  /** Every action matching `first` on `node` happens before every action matching `then` there. */
+  ordered(first: RegExp, then: RegExp, node: string): boolean {
+    const as = this.find(first, node);
+    const bs = this.find(then, node);
+    if (as.length === 0 || bs.length === 0) throw new Error(`no graph action for ${String(as.length ? then : first)} on ${node}`);
+    return as.every((a) => bs.every((b) => this.before(a, b)));
+  }
+}
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["synapse", "trigger", "rsc_op", "pseudo_event", "crm_event", "resource", "node", "clone", "group"].includes(name) });
+
+function parseGraph(text: string): Graph {
+  const doc = xml.parse(text) as { transition_graph?: { synapse?: Synapse[] } };
+  const actions = new Map<string, GraphAction>();
+  const inputs = new Map<string, Set<string>>();
+  for (const syn of doc.transition_graph?.synapse ?? []) {
+    const set = syn.action_set ?? {};
+    const action = [...(set.rsc_op ?? []), ...(set.pseudo_event ?? []), ...(set.crm_event ?? [])][0];
+    if (!action) continue;
+    actions.set(action.id, { key: action.operation_key ?? action.operation ?? "", node: action.on_node ?? "" });
+    const deps = new Set<string>();
+    for (const trig of syn.inputs?.trigger ?? []) for (const ev of [...(trig.rsc_op ?? []), ...(trig.pseudo_event ?? []), ...(trig.crm_event ?? [])]) deps.add(ev.id);
+    inputs.set(action.id, deps);
+  }
+  return new Graph(actions, inputs);
+}
+
+interface GraphEvent {
+  id: string;
+  operation_key?: string;
+  operation?: string;
+  on_node?: string;
+}
+interface EventSet {
+  rsc_op?: GraphEvent[];
+  pseudo_event?: GraphEvent[];
+  crm_event?: GraphEvent[];
+}
+interface Synapse {
+  action_set?: EventSet;
+  inputs?: { trigger?: EventSet[] };
+}
+
+interface MonResource {
+  id: string;
+  role: string;
+  active?: string;
+  node?: { name: string }[];
+}
+interface MonGroup {
+  id: string;
+  resource?: MonResource[];
+}
+interface MonClone {
+  id: string;
+  resource?: MonResource[];
+  group?: MonGroup[];
+}
+
+/** crm_mon's XML view of a CIB file: resource → node → role (clone instances folded by id). */
+function parseRoles(text: string): Map<string, Map<string, string>> {
+  const doc = xml.parse(text) as { "pacemaker-result"?: { resources?: { resource?: MonResource[]; clone?: MonClone[]; group?: MonGroup[] } } };
+  const roles = new Map<string, Map<string, string>>();
+  const add = (owner: string, r: MonResource) => {
+    const map = roles.get(owner) ?? new Map<string, string>();
+    for (const n of r.node ?? []) map.set(n.name, r.role);
+    roles.set(owner, map);
+  };
+  const res = doc["pacemaker-result"]?.resources ?? {};
+  for (const r of res.resource ?? []) add(r.id, r);
+  for (const c of res.clone ?? []) {
+    for (const r of c.resource ?? []) add(c.id, r);
+    for (const g of c.group ?? []) for (const r of g.resource ?? []) add(c.id, r);
+  }
+  return roles;
+}
+
+/** The pcs commands of pcs.txt as argv lists (pcs.txt is shell-quoted; sh splits it for us). */
+export async function pcsArgvs(pcsTxt: string): Promise<string[][]> {
+  const lines = readFileSync(pcsTxt, "utf8").split("\n").filter((l) => l.trim());
+  const argvs: string[][] = [];
+  for (const line of lines) {
+    // The shell that will run these lines is the judge of how they split.
+    const r = await execa("sh", ["-c", 'set -f; eval "set -- $1"; printf "%s\\0" "$@"', "sh", line]);
+    const argv = r.stdout.split("\0").slice(0, -1);
+    if (argv[0] !== "pcs") throw new Error(`pcs.txt line does not start with pcs: ${line}`);
+    argvs.push(argv.slice(1));
+  }
+  return argvs;
+}
+
+/**
+ * Builds a CIB from nothing with the given pcs commands (one Python process), brings the
+ * nodes online in the simulator, injects DRBD promotion scores where `promoteOn` says
+ * (the agent sets them at run time), then simulates the first start.
+ */
+export async function checkCib(commands: string[][], nodes: string[], drbdResources: string[], promoteOn: string[] = nodes): Promise<CibResult> {
+  const dir = scratchDir("cib");
+  const cib = join(dir, "cib.xml");
+  writeFileSync(cib, (await execa("cibadmin", ["--empty"])).stdout);
+  const batch = await execa("/usr/bin/python3", [join(templatesDir, "scripts/pcs_batch.py"), "-f", cib], { input: JSON.stringify(commands), reject: false, all: true });
+  if (batch.exitCode !== 0) throw new Error(`pcs rejected a command:\n${batch.all ?? ""}`);
+  const online = join(dir, "online.xml");
+  await execa("crm_simulate", ["-x", cib, "-q", "1", ...nodes.flatMap((n) => ["-u", n]), "-O", online]);
+  await execa("crm_verify", ["-x", online]);
+  for (const n of promoteOn) {
+    for (const r of drbdResources) await execa("crm_attribute", ["-N", n, "-l", "reboot", "-n", `master-drbd_${r}`, "-v", "10000"], { env: { CIB_file: online } });
+  }
+  const graphFile = join(dir, "graph.xml");
+  const final = join(dir, "final.xml");
+  const sim = await execa("crm_simulate", ["-x", online, "-S", "-G", graphFile, "-O", final], { reject: false, all: true });
+  const mon = await execa("crm_mon", ["-1", "--output-as=xml"], { env: { CIB_file: final } });
+  return { dir, transitionOk: sim.exitCode === 0, graph: parseGraph(readFileSync(graphFile, "utf8")), roles: parseRoles(mon.stdout), output: sim.all ?? "" };
+}
+
+export interface Gfs2Readback {
+  lockTable: string;
+  journals: number;
+  type: string;
+}
+
+/** Runs the compiled mkfs.gfs2 argv with the device swapped for a sparse file, then reads it back. */
+export async function checkMkfs(argv: string[]): Promise<Gfs2Readback> {
+  const dir = scratchDir("gfs2");
+  const image = join(dir, "fs.img");
+  const [cmd, ...args] = argv;
+  // Sparse, so generous: mkfs.gfs2 wants the journals to be a small share of the device.
+  const journals = Number(args[args.indexOf("-j") + 1] ?? 1);
+  const journalMiB = Number(args[args.indexOf("-J") + 1] ?? 128);
+  await execa("truncate", ["-s", `${Math.max(1024, journals * journalMiB * 4)}M`, image]);
+  if (cmd !== "mkfs.gfs2") throw new Error(`not a mkfs.gfs2 command: ${argv.join(" ")}`);
+  await execa(cmd, [...args.slice(0, -1), image]);
+  const tune = (await execa("tunegfs2", ["-l", image])).stdout;
+  const made = (await execa("gfs2_edit", ["-p", "journals", image])).stdout.split("\n").filter((l) => /^journal[0-9]/.test(l)).length;
+  const type = (await execa("blkid", ["-p", "-o", "value", "-s", "TYPE", image], { reject: false })).stdout.trim();
+  const lockTable = /^Lock table:\s*(\S+)/m.exec(tune)?.[1] ?? "";
+  return { lockTable, journals: made, type };
+}
