@@ -8,10 +8,18 @@ export const firstDrbdPort = 7789;
  * the plain ones), before the semantic rules, so the rules judge what will really be built.
  */
 export function applyDerivedDefaults(spec: Spec): void {
+  spec.corosync.transport ??= spec.cluster.distro === "el7" ? "udpu" : "knet";
+  spec.drbd.version = String(spec.drbd.version) as Spec["drbd"]["version"];
   spec.lvm.locking ??= spec.lvm.volumeGroups.length === 0 ? "none" : spec.cluster.distro === "el7" ? "clvmd" : "lvmlockd";
-  spec.drbd.resources.forEach((r, i) => {
-    r.port ??= firstDrbdPort + i;
-  });
+  // Unset ports count up from 7789, stepping over any port another resource names itself.
+  const taken = new Set(spec.drbd.resources.map((r) => r.port).filter((p) => p !== undefined));
+  let next = firstDrbdPort;
+  for (const r of spec.drbd.resources) {
+    if (r.port !== undefined) continue;
+    while (taken.has(next)) next++;
+    r.port = next;
+    taken.add(next);
+  }
   for (const fs of spec.filesystems) fs.journals ??= spec.nodes.length;
   for (const d of spec.stonith.devices) d.avoidTarget ??= d.target !== undefined;
   if (spec.stonith.sbd) spec.stonith.sbd.msgwaitTimeout ??= 2 * spec.stonith.sbd.watchdogTimeout;

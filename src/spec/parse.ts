@@ -23,7 +23,7 @@ export function parseSpec(text: string, file: string): ParseResult {
     return {
       ok: false,
       diagnostics: doc.errors.map((e) => {
-        const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+        const pos = lines.linePos(e.pos[0]);
         return {
           file,
           line: pos.line,

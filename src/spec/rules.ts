@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
 
-import { backingDisk, drbdDialect } from "./defaults.js";
 import { knownFenceAgents, secretCapableFenceOptions } from "./fence-agents.js";
 import { nearest, type SpecPath } from "./path.js";
 import type { Problem } from "./shape.js";
@@ -11,7 +10,7 @@ import type { SecretRef, Spec } from "./types.js";
  * does not check quorum semantics or duplicate addresses, drbdadm-84 does not check enum
  * values, nothing checks GFS2 lock-table names until mkfs runs on a node).
  */
-type Report = (path: SpecPath, message: string, hint: string) => void;
+type Report = (path: SpecPath, message: string, hint: string, atKey?: boolean) => void;
 type Rule = (spec: Spec, report: Report) => void;
 
 const lockTableName = /^[A-Za-z0-9_-]+$/;
@@ -111,6 +110,8 @@ const quorum: Rule = (spec, report) => {
 
 const distroFit: Rule = (spec, report) => {
   const d = spec.cluster.distro;
+  // With distro auto these rules run again once the nodes have said what they are.
+  if (d === "auto") return;
   if (spec.lvm.locking === "clvmd" && d !== "el7") {
     report(["lvm", "locking"], `clvmd does not exist on ${d}`, "clvmd was removed in LVM 2.03; use locking: lvmlockd");
   }
@@ -148,7 +149,8 @@ const afterSplitBrain: Rule = (spec, report) => {
   for (const key of ["zeroPrimaries", "onePrimary", "twoPrimaries"] as const) {
     const value = spec.drbd.afterSb[key];
     const allowed: readonly string[] = afterSbValues[key];
-    const ok = allowed.includes(value) || (key === "zeroPrimaries" && /^discard-node-[A-Za-z0-9_.-]+$/.test(value));
+    // discard-node-NAME names the node whose data loses; the bare prefix names none.
+    const ok = (allowed.includes(value) && value !== "discard-node-") || (key === "zeroPrimaries" && /^discard-node-[A-Za-z0-9_.-]+$/.test(value));
     if (!ok) {
       const guess = nearest(value, allowed);
       report(["drbd", "afterSb", key], `'${value}' is not a valid after-sb policy here`, guess ? `did you mean '${guess}'? (allowed: ${allowed.join(", ")})` : `use one of: ${allowed.join(", ")}`);
@@ -161,7 +163,7 @@ const drbdResources: Rule = (spec, report) => {
   const minors = new Map<number, number>();
   const ports = new Map<number, number>();
   const disksPerNode = new Map<string, string>();
-  const nodeNames = new Set(spec.nodes.map((n) => n.name));
+  const nodeNames = [...new Set(spec.nodes.map((n) => n.name))];
   spec.drbd.resources.forEach((r, i) => {
     const at = (...rest: (string | number)[]): SpecPath => ["drbd", "resources", i, ...rest];
     if (names.has(r.name)) report(at("name"), `DRBD resource '${r.name}' is defined twice`, "give each resource its own name");
@@ -181,18 +183,24 @@ const drbdResources: Rule = (spec, report) => {
       report(at("disks"), "both disk and disks are set", "use disk for one path on every node, or disks per node, not both");
     }
     for (const node of Object.keys(r.disks ?? {})) {
-      if (!nodeNames.has(node)) report(at("disks", node), `'${node}' is not a node of this cluster`, `name one of: ${[...nodeNames].join(", ")}`);
+      if (!nodeNames.includes(node)) report(at("disks", node), `'${node}' is not a node of this cluster`, `name one of: ${nodeNames.join(", ")}`, true);
     }
-    for (const n of spec.nodes) {
-      const disk = backingDisk(spec, r.name, n.name);
+    const misnamed = new Set<string>();
+    for (const node of nodeNames) {
+      // This resource's own disk, not a lookup by name: names may be duplicated here.
+      const disk = r.disks?.[node] ?? r.disk;
+      const diskPath = r.disks?.[node] !== undefined ? at("disks", node) : at("disk");
       if (disk === undefined) {
-        report(at("disks"), `no backing disk for node '${n.name}'`, `add ${n.name}: /dev/… under disks`);
+        report(at("disks"), `no backing disk for node '${node}'`, `add ${node}: /dev/… under disks`);
         continue;
       }
-      if (!disk.startsWith("/dev/")) report(at(r.disks ? "disks" : "disk"), `'${disk}' is not a device path`, "name a block device such as /dev/vdb or /dev/disk/by-id/…");
-      const key = `${n.name} ${disk}`;
+      if (!disk.startsWith("/dev/")) {
+        if (!misnamed.has(disk)) report(diskPath, `'${disk}' is not a device path`, "name a block device such as /dev/vdb or /dev/disk/by-id/…");
+        misnamed.add(disk);
+      }
+      const key = `${node} ${disk}`;
       const other = disksPerNode.get(key);
-      if (other !== undefined) report(at(r.disks ? "disks" : "disk"), `${disk} on ${n.name} already backs DRBD resource '${other}'`, "each resource needs its own backing disk on every node");
+      if (other !== undefined) report(diskPath, `${disk} on ${node} already backs DRBD resource '${other}'`, "each resource needs its own backing disk on every node");
       else disksPerNode.set(key, r.name);
     }
   });
@@ -281,7 +289,7 @@ const secrets: Rule = (spec, report) => {
         report(["stonith", "devices", i, "options", key], "a secret needs exactly one of env or file", "write { env: VARIABLE } or { file: PATH }");
       }
       if (!secretCapableFenceOptions.includes(key)) {
-        report(["stonith", "devices", i, "options", key], `option '${key}' cannot take a secret reference`, `only ${secretCapableFenceOptions.join(", ")} can (the agent reads it through ${key}_script); write a plain value`);
+        report(["stonith", "devices", i, "options", key], `option '${key}' cannot take a secret reference`, `only ${secretCapableFenceOptions.join(", ")} can (the agent reads it through ${secretCapableFenceOptions.map((o) => `${o}_script`).join(", ")}); write a plain value`);
       }
     }
   });
@@ -317,9 +325,12 @@ const fencing: Rule = (spec, report) => {
     for (const n of d.allowedNodes ?? []) {
       if (!nodeNames.includes(n)) report(at("allowedNodes"), `'${n}' is not a node of this cluster`, `name one of: ${nodeNames.join(", ")}`);
     }
-    const runnable = (d.allowedNodes ?? nodeNames).filter((n) => !(d.avoidTarget === true && targets.includes(n)));
-    if (runnable.length === 0 || runnable.every((n) => targets.includes(n) && targets.length === 1)) {
+    const allowed = d.allowedNodes ?? nodeNames;
+    const runnable = allowed.filter((n) => !(d.avoidTarget === true && targets.includes(n)));
+    if (targets.length === 1 && allowed.every((n) => targets.includes(n))) {
       report(at(d.allowedNodes ? "allowedNodes" : "avoidTarget"), `fence device '${d.name}' could only run on the node it fences`, "a node cannot fence itself: let the device run on another node (allowedNodes)");
+    } else if (runnable.length === 0) {
+      report(at(d.allowedNodes ? "allowedNodes" : "avoidTarget"), `fence device '${d.name}' has no node left to run on`, "avoidTarget keeps a device off every node it fences: drop it for a device that fences all nodes, or widen allowedNodes");
     }
   });
   for (const n of nodeNames) {
@@ -353,10 +364,7 @@ const rules: readonly Rule[] = [
 
 export function checkRules(spec: Spec): Problem[] {
   const problems: Problem[] = [];
-  const report: Report = (path, message, hint) => problems.push({ path, message, hint });
+  const report: Report = (path, message, hint, atKey) => problems.push({ path, message, hint, atKey });
   for (const rule of rules) rule(spec, report);
-  if (drbdDialect(spec) === undefined && spec.drbd.resources.length > 0 && spec.cluster.distro !== "auto") {
-    report(["drbd", "version"], "cannot tell the DRBD dialect", "set drbd.version to 8.4 or 9");
-  }
   return problems;
 }

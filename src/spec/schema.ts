@@ -80,7 +80,7 @@ export const specSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        transport: { enum: ["knet", "udpu"], default: "knet" },
+        transport: { enum: ["knet", "udpu"] },
         crypto: {
           type: "object",
           additionalProperties: false,
@@ -149,7 +149,8 @@ export const specSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        version: { enum: ["auto", "8.4", "9"], default: "auto" },
+        // YAML reads an unquoted 9 or 8.4 as a number; both spellings mean the same.
+        version: { enum: ["auto", "8.4", "9", 8.4, 9], default: "auto" },
         protocol: { enum: ["A", "B", "C"], default: "C" },
         afterSb: {
           type: "object",

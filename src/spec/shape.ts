@@ -15,7 +15,7 @@ export interface Problem {
 let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile(specSchema);
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true }).compile(specSchema);
   return compiled;
 }
 
@@ -120,8 +120,10 @@ function knownKeys(parentSchema: unknown): string[] {
   return props ? Object.keys(props) : [];
 }
 
+/** Types in YAML's words, which is what the user wrote. */
 function article(type: string): string {
-  return type === "array" || type === "object" || type === "integer" ? `an ${type}` : `a ${type}`;
+  const words: Record<string, string> = { array: "a list", object: "a mapping", integer: "a whole number", number: "a number", string: "a string", boolean: "true or false" };
+  return words[type] ?? `a ${type}`;
 }
 
 function valueAt(data: unknown, path: SpecPath): unknown {

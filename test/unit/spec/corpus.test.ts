@@ -321,8 +321,8 @@ const corpus: Record<string, Expected[]> = {
   "missing-top-level-key": [
     { at: "2:1", path: "", message: "missing required key 'secrets'", hint: "add 'secrets:' under the top level (see the spec reference in README.md)" },
   ],
-  "wrong-type": [{ at: "13:37", path: "corosync.token", message: "must be an integer", hint: "write token as an integer" }],
-  "wrong-type-nodes": [{ at: "8:3", path: "nodes", message: "must be an array", hint: "write nodes as an array" }],
+  "wrong-type": [{ at: "13:37", path: "corosync.token", message: "must be a whole number", hint: "write token as a whole number" }],
+  "wrong-type-nodes": [{ at: "8:3", path: "nodes", message: "must be a list", hint: "write nodes as a list" }],
   "bad-enum": [
     { at: "5:11", path: "cluster.distro", message: "'debain12' is not one of: debian12, ubuntu2404, el9, el8, el7, auto", hint: "did you mean 'debian12'?" },
   ],

@@ -131,14 +131,14 @@ describe("derived and plain defaults", () => {
     expect(spec.filesystems.map((fs) => fs.journals)).toEqual([spec.nodes.length, 5]);
   });
 
-  it("numbers DRBD ports 7789 + index, leaving explicit ports alone", () => {
+  it("numbers unset DRBD ports from 7789 up, stepping over ports other resources name", () => {
     const spec = parsed(
       edit(base, [
         "    - { name: r0, minor: 0, disk: /dev/vdb }\n",
         "    - { name: r0, minor: 0, disk: /dev/vdb }\n    - { name: r1, minor: 1, disk: /dev/vdc, port: 7900 }\n    - { name: r2, minor: 2, disk: /dev/vdd }\n",
       ]),
     );
-    expect(spec.drbd.resources.map((r) => r.port)).toEqual([7789, 7900, 7791]);
+    expect(spec.drbd.resources.map((r) => r.port)).toEqual([7789, 7900, 7790]);
   });
 
   it.each([
