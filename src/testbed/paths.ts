@@ -1,0 +1,85 @@
+/**
+ * Where the test bed keeps its files. The image and keys are built once and reused; `run/`
+ * holds what belongs to the running VMs (disks, pid files, QMP sockets, consoles).
+ */
+
+import { access } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { NodeName } from "./nodes.js";
+import { TestbedError } from "./errors.js";
+
+export interface CachePaths {
+  root: string;
+  baseImage: string;
+  kernel: string;
+  initrd: string;
+  clientKey: string;
+  clientPublicKey: string;
+  knownHosts: string;
+  /** Holds the hash of the recipe the image was built from. */
+  stamp: string;
+  /** Scratch space of an image build (rootfs, raw image); removed when the build ends. */
+  buildDir: string;
+  runDir: string;
+  /** The 64 MiB raw SBD disk attached to both VMs. */
+  sbdDisk: string;
+  /** The image stamp the VM disks in `run/` were created against. */
+  runStamp: string;
+}
+
+export interface NodeRunPaths {
+  overlay: string;
+  drbdDisk: string;
+  pidFile: string;
+  qmpSocket: string;
+  console: string;
+}
+
+/** Linux refuses unix socket paths longer than this (sun_path is 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/** `$GFSDEPLOY_CACHE/testbed`, by default `~/.cache/gfsdeploy/testbed`. */
+export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
+  const gfsdeployCache = env["GFSDEPLOY_CACHE"] || join(homedir(), ".cache", "gfsdeploy");
+  const root = join(gfsdeployCache, "testbed");
+  const runDir = join(root, "run");
+  return {
+    root,
+    baseImage: join(root, "base.qcow2"),
+    kernel: join(root, "vmlinuz"),
+    initrd: join(root, "initrd.img"),
+    clientKey: join(root, "id_ed25519"),
+    clientPublicKey: join(root, "id_ed25519.pub"),
+    knownHosts: join(root, "known_hosts"),
+    stamp: join(root, "stamp"),
+    buildDir: join(root, "build"),
+    runDir,
+    sbdDisk: join(runDir, "sbd.raw"),
+    runStamp: join(runDir, "disks.stamp"),
+  };
+}
+
+export function nodeRunPaths(paths: CachePaths, node: NodeName): NodeRunPaths {
+  const qmpSocket = join(paths.runDir, `${node}.qmp`);
+  if (qmpSocket.length > MAX_SOCKET_PATH) {
+    throw new TestbedError(
+      `the QMP socket path ${qmpSocket} is longer than ${MAX_SOCKET_PATH} bytes, too long for a unix socket`,
+      "point GFSDEPLOY_CACHE at a shorter directory",
+    );
+  }
+  return {
+    overlay: join(paths.runDir, `${node}.qcow2`),
+    drbdDisk: join(paths.runDir, `drbd-${node}.qcow2`),
+    pidFile: join(paths.runDir, `${node}.pid`),
+    qmpSocket,
+    console: join(paths.runDir, `${node}.console`),
+  };
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
