@@ -6,8 +6,8 @@ import { formatOfflinePlan } from "./ui/plan-text.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface Io {
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
 }
 
 const processIo: Io = {

@@ -35,9 +35,11 @@ export const ids = {
   fsMount: (fs: string) => `${fs}-fs`,
 };
 
+/** Role names: pcs 0.11 says Promoted; older pcs says Master, and 0.9 constraints say `master`. */
 const role = {
-  promoted: (d: PcsDialect) => (d === "0.11" ? "Promoted" : d === "0.10" ? "Master" : "master"),
+  promoted: (d: PcsDialect) => (d === "0.11" ? "Promoted" : "Master"),
   unpromoted: (d: PcsDialect) => (d === "0.11" ? "Unpromoted" : "Slave"),
+  constraint: (d: PcsDialect) => (d === "0.9" ? "master" : role.promoted(d)),
 };
 
 /** Properties GFS2 needs: fencing on, and freeze (not stop) when quorum is lost. */
@@ -121,7 +123,7 @@ function filesystem(spec: ConcreteSpec, fs: FilesystemSpec, d: PcsDialect): stri
   cmds.push(["constraint", "order", "start", ids.lockingClone, "then", "start", ids.fsClone(fs.name)]);
   cmds.push(["constraint", "colocation", "add", ids.fsClone(fs.name), "with", ids.lockingClone]);
   for (const r of drbdUnder(spec, fs)) {
-    cmds.push(["constraint", "colocation", "add", ids.fsClone(fs.name), "with", role.promoted(d), ids.drbdClone(r, d)]);
+    cmds.push(["constraint", "colocation", "add", ids.fsClone(fs.name), "with", role.constraint(d), ids.drbdClone(r, d)]);
   }
   return cmds;
 }

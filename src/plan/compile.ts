@@ -99,7 +99,8 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     cluster: spec.cluster.name,
     transport: spec.corosync.transport,
     token: spec.corosync.token,
-    crypto: spec.corosync.transport === "knet" ? spec.corosync.crypto : null,
+    // knet encrypts; corosync 2 (EL7) encrypts udpu too, corosync 3 refuses crypto there.
+    crypto: spec.corosync.transport === "knet" || spec.cluster.distro === "el7" ? spec.corosync.crypto : null,
     twoNode: spec.corosync.twoNode ?? spec.nodes.length === 2,
     logfile: el ? "/var/log/cluster/corosync.log" : "/var/log/corosync/corosync.log",
     nodes: spec.nodes.map((n, i) => ({ name: n.name, ring0: n.ring0, ring1: n.ring1 ?? null, nodeid: i + 1 })),

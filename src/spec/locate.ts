@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, LineCounter, type Document, type Node, type Pair } from "yaml";
+import { isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from "yaml";
 
 import type { SpecPath } from "./path.js";
 

@@ -21,12 +21,17 @@ export interface ToolRun {
   output: string;
 }
 
-/** corosync -t as `node` (it only validates as a node named in the nodelist). */
-export async function checkCorosync(confPath: string, node: string): Promise<ToolRun> {
+/**
+ * corosync -t as `node` (it only validates as a node named in the nodelist). With
+ * `asCorosync3`, crypto lines on a udpu config (valid for EL7's corosync 2 only) are dropped
+ * first, since this machine's corosync 3 refuses them there.
+ */
+export async function checkCorosync(confPath: string, node: string, asCorosync3 = false): Promise<ToolRun> {
   const dir = scratchDir("corosync");
   await execa("corosync-keygen", ["-k", join(dir, "authkey")], { stdin: "ignore" });
   // The test copy logs and reads its key inside the scratch dir, never under /etc or /var/log.
-  const conf = readFileSync(confPath, "utf8")
+  const original = readFileSync(confPath, "utf8");
+  const conf = (asCorosync3 && /transport: udpu/.test(original) ? original.replace(/^\s*crypto_(cipher|hash):.*\n/gm, "") : original)
     .replace(/^(\s*)logfile:.*$/m, `$1logfile: ${dir}/corosync.log`)
     .replace(/^totem \{$/m, `totem {\n    keyfile: ${dir}/authkey`);
   const file = join(dir, "corosync.conf");

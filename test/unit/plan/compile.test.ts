@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+
+import { loadTemplates } from "../../../src/cli/templates.js";
+import { PlanError } from "../../../src/errors.js";
+import { topologicalOrder } from "../../../src/plan/builder.js";
+import { compile } from "../../../src/plan/compile.js";
+import type { AnyStep, Plan } from "../../../src/plan/types.js";
+import { loadSpec } from "../../../src/spec/load.js";
+
+const templates = loadTemplates();
+const specOf = (fixture: string) => loadSpec(`test/fixtures/specs/${fixture}/cluster.yaml`, { checkSecrets: false }).spec;
+const planOf = (fixture: string) => compile(specOf(fixture), templates);
+
+/** Every step `id` transitively depends on. */
+function ancestors(plan: Plan, id: string): Set<string> {
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const seen = new Set<string>();
+  const stack = [...(byId.get(id)?.dependsOn ?? [])];
+  while (stack.length) {
+    const cur = stack.pop() as string;
+    if (seen.has(cur)) continue;
+    seen.add(cur);
+    stack.push(...(byId.get(cur)?.dependsOn ?? []));
+  }
+  return seen;
+}
+
+describe("compile", () => {
+  it("is deterministic and leaves its input untouched", () => {
+    const spec = specOf("two-resources");
+    const before = JSON.stringify(spec);
+    const a = compile(spec, templates);
+    const b = compile(spec, templates);
+    expect(JSON.stringify(spec)).toBe(before);
+    expect(a).toEqual(b);
+  });
+
+  it("lists every step after everything it depends on", () => {
+    for (const fixture of ["debian12-lvmlockd", "two-resources", "el7-clvmd", "debian12-nolvm"]) {
+      const plan = planOf(fixture);
+      const position = new Map(plan.steps.map((s, i) => [s.id, i]));
+      for (const s of plan.steps) for (const d of s.dependsOn) expect(position.get(d), `${s.id} after ${d}`).toBeLessThan(position.get(s.id) as number);
+    }
+  });
+
+  it("orders the stack: files → cluster → DRBD sync → locking CIB → storage → mkfs → mounts", () => {
+    const plan = planOf("debian12-lvmlockd");
+    const chain = [
+      ["node2/corosync/conf", "node1/cluster/start"],
+      ["node2/corosync/authkey", "node1/cluster/start"],
+      ["node1/cluster/start", "cluster/ready"],
+      ["node2/drbd/r0/up", "cluster/drbd/r0/initial-sync"],
+      ["cluster/drbd/r0/initial-sync", "cluster/cib/base"],
+      ["node2/lvm/conf", "cluster/cib/base"],
+      ["cluster/ready", "cluster/cib/base"],
+      ["cluster/cib/base", "cluster/wait/base"],
+      ["cluster/wait/base", "cluster/lvm/pv/drbd0"],
+      ["cluster/lvm/vg/vg_gfs", "cluster/lvm/lv/vg_gfs/lv_data"],
+      ["cluster/lvm/lv/vg_gfs/lv_data", "cluster/gfs2/data/mkfs"],
+      ["cluster/gfs2/data/mkfs", "cluster/cib/filesystems"],
+      ["cluster/cib/filesystems", "cluster/wait/filesystems"],
+    ];
+    for (const [first, then] of chain) expect(ancestors(plan, then as string), `${first} before ${then}`).toContain(first);
+  });
+
+  it("marks exactly the steps that can destroy data", () => {
+    const destructive = planOf("debian12-lvmlockd").steps.filter((s) => s.destructive).map((s) => s.id);
+    expect(destructive).toEqual(["node1/drbd/r0/create-md", "node2/drbd/r0/create-md", "cluster/lvm/pv/drbd0", "cluster/lvm/vg/vg_gfs", "cluster/gfs2/data/mkfs"]);
+  });
+
+  it("gives mkfs.gfs2 the lock table and journal count of the spec", () => {
+    const mkfs = planOf("two-resources").steps.filter((s): s is Extract<AnyStep, { kind: "mkfs-gfs2" }> => s.kind === "mkfs-gfs2");
+    expect(mkfs.map((s) => s.params.commands.find((c) => c[0] === "mkfs.gfs2"))).toEqual([
+      ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", "duo:alpha", "-j", "2", "-J", "64", "/dev/vg_a/lv_a"],
+      ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", "duo:beta", "-j", "3", "-J", "64", "/dev/vg_b/lv_b"],
+    ]);
+  });
+
+  it("never carries a secret's value, only where it comes from", () => {
+    process.env.IPMI_PASSWORD = "ipmi-S3cret-value";
+    process.env.GFSDEPLOY_HACLUSTER_PASSWORD = "hacluster-S3cret-value";
+    const json = JSON.stringify(planOf("debian12-lvmlockd"));
+    expect(json).not.toContain("S3cret");
+    expect(json).toContain('"secret":"secrets.haclusterPassword"');
+    expect(json).toContain("password_script=cat /etc/gfsdeploy/secrets/fence-node1.password");
+  });
+
+  it("refuses distro auto offline with a hint", () => {
+    const spec = { ...specOf("debian12-lvmlockd"), cluster: { name: "gfscluster", distro: "auto" as const } };
+    expect(() => compile(spec, templates)).toThrow(PlanError);
+  });
+
+  it("names a dependency cycle by its whole route", () => {
+    const step = (id: string, dep: string): AnyStep => ({ id, host: "n", kind: "hostname", params: { name: "n" }, dependsOn: [dep], source: "", phase: "prepare", title: "", destructive: false });
+    expect(() => topologicalOrder([step("a", "c"), step("b", "a"), step("c", "b")])).toThrow(/dependency cycle: (a => c => b => a|c => b => a => c|b => a => c => b)/);
+  });
+});
