@@ -102,22 +102,27 @@ export class FakeTransport implements Transport {
     return { ...result };
   }
 
-  async readFile(path: string): Promise<Buffer | undefined> {
-    this.assertOpen();
-    this.calls.push({ kind: "readFile", path });
-    const file = this.files.get(path);
-    // A copy, so a caller changing the bytes cannot change the "host".
-    return file === undefined ? undefined : Buffer.from(file.body);
+  readFile(path: string): Promise<Buffer | undefined> {
+    return settled(() => {
+      this.assertOpen();
+      this.calls.push({ kind: "readFile", path });
+      const file = this.files.get(path);
+      // A copy, so a caller changing the bytes cannot change the "host".
+      return file === undefined ? undefined : Buffer.from(file.body);
+    });
   }
 
-  async writeFile(path: string, body: string | Buffer, options: WriteOptions = {}): Promise<void> {
-    this.assertOpen();
-    this.calls.push({ kind: "writeFile", path, body: Buffer.from(body), options: { ...options } });
-    this.setFile(path, body, options);
+  writeFile(path: string, body: string | Buffer, options: WriteOptions = {}): Promise<void> {
+    return settled(() => {
+      this.assertOpen();
+      this.calls.push({ kind: "writeFile", path, body: Buffer.from(body), options: { ...options } });
+      this.setFile(path, body, options);
+    });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 
   private assertOpen(): void {
@@ -125,4 +130,9 @@ export class FakeTransport implements Transport {
       throw new InternalError(`the transport to ${this.host} was used after close()`, "report this as a bug");
     }
   }
+}
+
+/** Runs `action` now and delivers its result or its exception as a promise, as the real transports do. */
+function settled<T>(action: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(action()));
 }

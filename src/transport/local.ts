@@ -5,6 +5,7 @@
  */
 
 import { execa } from "execa";
+import { InternalError } from "../errors.js";
 import {
   exitCodeForSignal,
   NOT_EXECUTABLE_EXIT_CODE,
@@ -54,6 +55,9 @@ export class LocalTransport implements Transport {
     // execa could not start the command; report it the way a shell would.
     if (result.code === "ENOENT") return { code: NOT_FOUND_EXIT_CODE, stdout, stderr: `${command}: command not found\n` };
     if (result.code === "EACCES") return { code: NOT_EXECUTABLE_EXIT_CODE, stdout, stderr: `${command}: permission denied\n` };
-    throw result;
+    throw new InternalError(
+      `cannot start ${command} on the controller: ${String(result.shortMessage)}`,
+      "check the controller's limits on processes and open files",
+    );
   }
 }

@@ -35,10 +35,16 @@ describe("FakeTransport exec", () => {
   it("computes replies from the call and the fake's files, also asynchronously", async () => {
     const fake = new FakeTransport()
       .on(["cat-stdin"], (call) => ok(String(call.options.stdin)))
-      .on(["touch", "/etc/flag"], async (_call, self) => {
-        self.setFile("/etc/flag", "");
-        return ok();
-      })
+      .on(
+        ["touch", "/etc/flag"],
+        (_call, self) =>
+          new Promise((resolve) =>
+            setImmediate(() => {
+              self.setFile("/etc/flag", "");
+              resolve(ok());
+            }),
+          ),
+      )
       .on(["test", "-e", "/etc/flag"], (_call, self) => exitWith(self.files.has("/etc/flag") ? 0 : 1));
     expect((await fake.exec("cat-stdin", [], { stdin: "secret" })).stdout).toBe("secret");
     expect((await fake.exec("test", ["-e", "/etc/flag"])).code).toBe(1);
