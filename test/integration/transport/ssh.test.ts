@@ -1,4 +1,5 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -50,9 +51,10 @@ async function connectionError(action: Promise<unknown>): Promise<ConnectionErro
   return error as ConnectionError;
 }
 
-async function knownHosts(name: string, content?: string): Promise<string> {
+/** Writes a known_hosts file for one test and returns its path. */
+async function knownHosts(name: string, content: string): Promise<string> {
   const path = join(sshd.dir, name);
-  if (content !== undefined) await writeFile(path, content);
+  await writeFile(path, content);
   return path;
 }
 
@@ -185,6 +187,22 @@ describe("SshTransport connection", () => {
     expect((await connectionError(unreachable.readFile("/etc/hostname"))).message).toBe(error.message);
   });
 
+  it("gives up on a node that accepts TCP but never speaks SSH", async () => {
+    // GIVEN a listener on 127.0.0.1 that holds connections open and stays silent
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const error = await connectionError(transport({ port, connectTimeoutMs: 300 }).exec("true"));
+      expect(error.message).toBe(`node1 (127.0.0.1:${port}): cannot connect: no answer within 300 ms`);
+      expect(error.hint).toContain("raise connectTimeoutMs");
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
+  });
+
   it("reports a refused login with how to install the key", async () => {
     const stranger = join(sshd.dir, "stranger");
     await keygen(stranger);
@@ -247,14 +265,14 @@ describe("SshTransport host key verification", () => {
     // WHEN connecting with acceptNewHostKeys
     expect((await transport({ knownHostsFile: file, acceptNewHostKeys: true }).exec("true")).code).toBe(0);
     // THEN the key was appended on a line of its own, and a strict transport now accepts it
-    expect(await readFile(file, "utf8")).toBe(`${other}\n${sshd.knownHostsLine.trim()}\n`);
+    expect(await readFile(file, "utf8")).toBe(`${other}\n${sshd.knownHostsLine}\n`);
     expect((await transport({ knownHostsFile: file }).exec("true")).code).toBe(0);
   });
 
   it("creates a missing known_hosts file when accepting new keys", async () => {
     const file = join(sshd.dir, "known_hosts.created");
     expect((await transport({ knownHostsFile: file, acceptNewHostKeys: true }).exec("true")).code).toBe(0);
-    expect(await readFile(file, "utf8")).toBe(`${sshd.knownHostsLine.trim()}\n`);
+    expect(await readFile(file, "utf8")).toBe(`${sshd.knownHostsLine}\n`);
   });
 
   it("refuses a changed key loudly, even with acceptNewHostKeys, and leaves the file alone", async () => {
@@ -286,7 +304,7 @@ describe("SshTransport host key verification", () => {
   });
 
   it("refuses a revoked key even where it is recorded", async () => {
-    const [, type, key] = sshd.knownHostsLine.trim().split(" ");
+    const [, type, key] = sshd.knownHostsLine.split(" ");
     const file = await knownHosts("known_hosts.revoked", `${sshd.knownHostsLine}\n@revoked * ${type} ${key}\n`);
     const error = await connectionError(transport({ knownHostsFile: file }).exec("true"));
     expect(error.message).toContain("REVOKED host key");

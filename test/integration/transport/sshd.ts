@@ -92,7 +92,7 @@ export async function startSshd(extraConfig: readonly string[] = []): Promise<Te
     throw new Error(`${(error as Error).message}\nsshd log:\n${log}`);
   }
 
-  const [keyType, keyBase64] = (await readFile(`${hostKey}.pub`, "utf8")).split(" ");
+  const [keyType, keyBase64] = (await readFile(`${hostKey}.pub`, "utf8")).trim().split(/\s+/);
   return {
     port,
     dir,
