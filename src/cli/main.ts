@@ -1,8 +1,12 @@
 import { Command, CommanderError } from "commander";
 
-import { GfsError, InternalError, SpecError } from "../errors.js";
+import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
+import type { Subscriber } from "../run/events.js";
+import { runLive } from "./live.js";
 import { offlinePlan, writeArtifacts } from "./offline.js";
+import { testbedCommand } from "./testbed.js";
 import { formatOfflinePlan } from "./ui/plan-text.js";
+import { jsonSubscriber, textSubscriber } from "./ui/text.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface Io {
@@ -14,6 +18,22 @@ const processIo: Io = {
   out: (t) => process.stdout.write(t),
   err: (t) => process.stderr.write(t),
 };
+
+interface LiveFlags {
+  json?: boolean;
+  verbose?: boolean;
+  acceptNewHostKeys?: boolean;
+  forceDevice: string[];
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function subscribers(io: Io, flags: LiveFlags): Subscriber[] {
+  return [flags.json ? jsonSubscriber(io.out) : textSubscriber(io.out, flags.verbose)];
+}
+
+/** Exit code of a run, set by the action and returned by main. */
+let runExitCode = 0;
 
 function program(io: Io): Command {
   const cli = new Command("gfsdeploy")
@@ -34,14 +54,45 @@ function program(io: Io): Command {
 
   cli
     .command("plan")
-    .description("show the steps that build the cluster")
+    .description("check every step on the nodes and show what apply would change; changes nothing (exit 0 none, 3 pending, 1 error)")
     .argument("<spec>", "cluster spec (YAML)")
     .option("--offline", "compile only: list every step without contacting the nodes")
-    .option("--json", "print the plan as JSON")
-    .action((spec: string, opts: { offline?: boolean; json?: boolean }) => {
-      const plan = offlinePlan(spec, false);
-      io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
+    .option("--json", "with --offline the plan as JSON; otherwise one JSON event per line")
+    .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .option("--force-device <device>", "(accepted for symmetry with apply; plan never writes)", collect, [])
+    .action(async (spec: string, opts: LiveFlags & { offline?: boolean }) => {
+      if (opts.offline) {
+        const plan = offlinePlan(spec, false);
+        io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
+        return;
+      }
+      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+      const c = result.counts;
+      runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
+
+  cli
+    .command("apply")
+    .description("converge the cluster to the spec: check each step, change only what differs")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--json", "one JSON event per line")
+    .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
+    .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
+        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+        if (check.result.counts.change + check.result.counts.pending === 0) return;
+        if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
+      }
+      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+      runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
+    });
+
+  cli.addCommand(testbedCommand());
 
   cli
     .command("render")
@@ -56,11 +107,21 @@ function program(io: Io): Command {
   return cli;
 }
 
+async function confirm(io: Io, question: string): Promise<boolean> {
+  io.out(question);
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin });
+  const answer = await rl.question("");
+  rl.close();
+  return /^y(es)?$/i.test(answer.trim());
+}
+
 /** The single error boundary: every failure becomes a message, a hint and an exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
+    runExitCode = 0;
     await program(io).parseAsync([...argv]);
-    return 0;
+    return runExitCode;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof SpecError) {

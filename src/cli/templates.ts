@@ -17,3 +17,10 @@ export function loadTemplates(dir = templatesDir): TemplateSources {
   }
   return out;
 }
+
+/** The helper scripts gfsdeploy ships to nodes (templates/scripts), by file name. */
+export function loadScripts(dir = templatesDir): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(`${dir}/scripts`)) out[name] = readFileSync(`${dir}/scripts/${name}`, "utf8");
+  return out;
+}

@@ -228,7 +228,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     id: "cluster/cib/base",
     host: first.name,
     kind: "cib",
-    params: { stage: "base", dialect: pcs, commands: baseCommands(spec), resources: baseResources(spec), secrets: secretFiles },
+    params: { stage: "base", dialect: pcs, prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: secretFiles },
     dependsOn: [
       ready,
       "cluster/pcs-auth",
@@ -279,9 +279,11 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     vg.logicalVolumes.forEach((lv, j) => {
       const sizeArgs = lv.size.includes("%") ? ["-l", lv.size] : ["-L", lv.size];
       const activation = spec.lvm.locking === "lvmlockd" ? ["--activate", "n"] : [];
+      // A shared VG's lockspace must be started on this node before it can take LV locks.
+      const lockstart = spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", vg.name]] : [];
       lvReady.set(
         `${vg.name}/${lv.name}`,
-        b.add({ id: `cluster/lvm/lv/${vg.name}/${lv.name}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${vg.name}/${lv.name} (${lv.size})` }),
+        b.add({ id: `cluster/lvm/lv/${vg.name}/${lv.name}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${vg.name}/${lv.name} (${lv.size})` }),
       );
     });
   });
@@ -294,7 +296,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     const journalSizeMb = Number.parseInt(fs.journalSize, 10);
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
     // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here for a moment.
-    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["lvchange", "--activate", "sy", fs.device], mkfs, ["lvchange", "--activate", "n", fs.device]] : [mkfs];
+    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", a], ["lvchange", "--activate", "sy", fs.device], mkfs, ["lvchange", "--activate", "n", fs.device]] : [mkfs];
     return b.add({
       id: `cluster/gfs2/${fs.name}/mkfs`,
       host: first.name,
@@ -313,7 +315,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       id: "cluster/cib/filesystems",
       host: first.name,
       kind: "cib",
-      params: { stage: "filesystems", dialect: pcs, commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
+      params: { stage: "filesystems", dialect: pcs, prior: baseCommands(spec), commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
       dependsOn: [cibBase, ...mkfsIds],
       source: "filesystems",
       phase: "filesystems",

@@ -65,7 +65,15 @@ export interface StepParams {
    * Part of the CIB. `commands` are this stage's pcs argv lists (without `pcs`); a stage's
    * desired CIB is the result of every stage's commands up to and including it.
    */
-  cib: { stage: "base" | "filesystems"; dialect: PcsDialect; commands: string[][]; resources: string[]; secrets: { path: string; file: string }[] };
+  cib: {
+    stage: "base" | "filesystems";
+    dialect: PcsDialect;
+    /** Commands of the earlier stages, which this stage's desired CIB is built on. */
+    prior: string[][];
+    commands: string[][];
+    resources: string[];
+    secrets: { path: string; file: string }[];
+  };
   /** Poll the cluster until resources reach a role on every node. */
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
   pvcreate: { device: string; commands: string[][] };

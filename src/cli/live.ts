@@ -1,0 +1,58 @@
+import { ConnectionError, UsageError } from "../errors.js";
+import { compile } from "../plan/compile.js";
+import type { Plan } from "../plan/types.js";
+import { runSteps, type RunResult } from "../run/runner.js";
+import type { Subscriber } from "../run/events.js";
+import { loadSpec, specRelativePath } from "../spec/load.js";
+import type { Spec } from "../spec/types.js";
+import { handlers } from "../steps/registry.js";
+import { SshTransport } from "../transport/ssh.js";
+import type { Transport } from "../transport/types.js";
+import { loadSecrets } from "./secrets.js";
+import { loadScripts, loadTemplates } from "./templates.js";
+
+export interface LiveOptions {
+  acceptNewHostKeys: boolean;
+  forceDevices: string[];
+  subscribers: Subscriber[];
+}
+
+/** One SSH connection per node for the whole run, checked up front so failures name the node. */
+async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
+  if (!spec.ssh.identityFile) throw new UsageError("ssh.identityFile is not set", "set ssh.identityFile in the spec to the private key gfsdeploy logs in with");
+  const identityFile = specRelativePath(spec.ssh.identityFile, baseDir);
+  const knownHostsFile = specRelativePath(spec.ssh.knownHosts, baseDir);
+  const transports = new Map<string, Transport>();
+  for (const n of plan.nodes) {
+    transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port: n.port, user: n.user, identityFile, knownHostsFile, acceptNewHostKeys }));
+  }
+  const probes = await Promise.allSettled([...transports.values()].map((t) => t.exec("true")));
+  const failures = probes.flatMap((p) => (p.status === "rejected" ? [p.reason as Error] : []));
+  if (failures.length > 0) {
+    await Promise.all([...transports.values()].map((t) => t.close()));
+    const first = failures[0];
+    if (first instanceof ConnectionError && failures.length === 1) throw first;
+    throw new ConnectionError(failures.map((f) => f.message).join("\n"), first instanceof ConnectionError ? first.hint : "check that every node is up and reachable over SSH");
+  }
+  return transports;
+}
+
+/** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
+export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
+  const loaded = loadSpec(file, { checkSecrets: true });
+  const plan = compile(loaded.spec, loadTemplates());
+  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
+  const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);
+  try {
+    const result = await runSteps(plan, {
+      mode,
+      transports,
+      registry: handlers,
+      context: { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 },
+      subscribers: options.subscribers,
+    });
+    return { plan, result };
+  } finally {
+    await Promise.all([...transports.values()].map((t) => t.close()));
+  }
+}

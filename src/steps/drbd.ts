@@ -1,0 +1,62 @@
+import { assertSafe, guardDevice } from "./devices.js";
+import type { StepContext, StepHandler } from "./types.js";
+import { pollUntil, probe, runAll } from "./util.js";
+
+/** drbdadm's one-word views of a resource; "Unconfigured" when it is not up here. */
+async function drbdState(ctx: StepContext, resource: string): Promise<{ cstate: string; dstate: string }> {
+  const c = await probe(ctx, "drbdadm", ["cstate", resource]);
+  const d = await probe(ctx, "drbdadm", ["dstate", resource]);
+  const word = (r: { code: number; stdout: string }) => (r.code === 0 ? r.stdout.trim().split("\n").pop()?.trim() ?? "" : "Unconfigured");
+  return { cstate: word(c), dstate: word(d) };
+}
+
+const isUp = (s: { cstate: string; dstate: string }) => s.cstate !== "Unconfigured" && !/^Unconfigured|^Diskless/.test(s.dstate);
+
+/** Pacemaker owns the resource once the CIB has an ocf:linbit:drbd primitive for it. */
+async function managedByPacemaker(ctx: StepContext, resource: string): Promise<boolean> {
+  const r = await probe(ctx, "cibadmin", ["--query", "--scope", "resources", "--xpath", `//primitive[@type='drbd']/instance_attributes/nvpair[@name='drbd_resource'][@value='${resource}']`]);
+  return r.code === 0;
+}
+
+export const createMd: StepHandler<"drbd-create-md"> = {
+  async check(step, ctx) {
+    const p = step.params;
+    if (isUp(await drbdState(ctx, p.resource))) return { status: "ok", note: "attached" };
+    const dump = await probe(ctx, "drbdadm", ["dump-md", p.resource]);
+    if (dump.code === 0) return { status: "ok", note: "metadata present" };
+    return (await guardDevice(ctx, p.disk, "drbdadm create-md")) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
+  },
+  async apply(step, ctx) {
+    await assertSafe(ctx, step.params.disk, "drbdadm create-md");
+    await runAll(ctx, step.params.commands);
+  },
+};
+
+export const up: StepHandler<"drbd-up"> = {
+  async check(step, ctx) {
+    if (isUp(await drbdState(ctx, step.params.resource))) return { status: "ok" };
+    if (await managedByPacemaker(ctx, step.params.resource)) return { status: "ok", note: "Pacemaker brings it up" };
+    return { status: "change", reason: `drbdadm up ${step.params.resource}` };
+  },
+  async apply(step, ctx) {
+    await runAll(ctx, step.params.commands);
+  },
+};
+
+export const initialSync: StepHandler<"drbd-initial-sync"> = {
+  async check(step, ctx) {
+    const s = await drbdState(ctx, step.params.resource);
+    if (s.dstate.includes("UpToDate")) return { status: "ok", note: s.dstate };
+    if (await managedByPacemaker(ctx, step.params.resource)) return { status: "ok", note: "managed by Pacemaker" };
+    if (!isUp(s)) return { status: "change", reason: `first sync of ${step.params.resource} once it is up` };
+    return { status: "change", reason: step.params.mode === "skip" ? `clear the bitmap of ${step.params.resource} (blank disks, no sync)` : `full initial sync of ${step.params.resource} from ${ctx.t.host}` };
+  },
+  async apply(step, ctx) {
+    // Both sides must see each other first, or the peer never learns the new generation.
+    await pollUntil(ctx, 300, `${step.params.resource} connected`, async () => {
+      const s = await drbdState(ctx, step.params.resource);
+      return s.cstate === "Connected" ? { done: true, value: undefined } : { done: false, reason: `connection state ${s.cstate}` };
+    });
+    await runAll(ctx, step.params.commands);
+  },
+};

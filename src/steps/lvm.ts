@@ -1,0 +1,46 @@
+import { assertSafe, guardDevice } from "./devices.js";
+import type { StepHandler } from "./types.js";
+import { probe, runAll } from "./util.js";
+
+export const pvcreate: StepHandler<"pvcreate"> = {
+  async check(step, ctx) {
+    const r = await probe(ctx, "pvs", ["--noheadings", "-o", "pv_name", step.params.device]);
+    if (r.code === 0) return { status: "ok" };
+    return (await guardDevice(ctx, step.params.device, "pvcreate")) ?? { status: "change", reason: `pvcreate ${step.params.device}` };
+  },
+  async apply(step, ctx) {
+    await assertSafe(ctx, step.params.device, "pvcreate");
+    await runAll(ctx, step.params.commands);
+  },
+};
+
+export const vgcreate: StepHandler<"vgcreate"> = {
+  async check(step, ctx) {
+    const p = step.params;
+    const r = await probe(ctx, "vgs", ["--noheadings", "-o", "vg_name,vg_lock_type,pv_name", p.vg]);
+    if (r.code === 0) {
+      const lockType = r.stdout.trim().split(/\s+/)[1] ?? "";
+      if (p.locking === "lvmlockd" && lockType !== "dlm") return { status: "refuse", reason: `VG ${p.vg} exists but is not shared (lock type '${lockType || "none"}')`, hint: `convert it with vgchange --lock-type dlm ${p.vg} (cluster running), or rename the VG in the spec` };
+      return { status: "ok" };
+    }
+    for (const pv of p.pvs) {
+      const owner = (await probe(ctx, "pvs", ["--noheadings", "-o", "vg_name", pv])).stdout.trim();
+      if (owner && owner !== p.vg) return { status: "refuse", reason: `${pv} already belongs to VG ${owner}`, hint: "a PV belongs to one VG; pick another device or VG name" };
+    }
+    return { status: "change", reason: `vgcreate ${p.vg} on ${p.pvs.join(" ")}` };
+  },
+  async apply(step, ctx) {
+    for (const pv of step.params.pvs) await assertSafe(ctx, pv, "vgcreate", "LVM2_member");
+    await runAll(ctx, step.params.commands);
+  },
+};
+
+export const lvcreate: StepHandler<"lvcreate"> = {
+  async check(step, ctx) {
+    const r = await probe(ctx, "lvs", ["--noheadings", "-o", "lv_name", `${step.params.vg}/${step.params.lv}`]);
+    return r.code === 0 ? { status: "ok" } : { status: "change", reason: `lvcreate ${step.params.vg}/${step.params.lv} (${step.params.size})` };
+  },
+  async apply(step, ctx) {
+    await runAll(ctx, step.params.commands);
+  },
+};
