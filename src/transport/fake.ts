@@ -7,7 +7,7 @@
 import { InternalError } from "../errors.js";
 import { NOT_FOUND_EXIT_CODE } from "./exit-status.js";
 import { quoteCommand } from "./quote.js";
-import type { ExecOptions, ExecResult, Transport, WriteOptions } from "./types.js";
+import type { ExecOptions, ExecResult, HeldCommand, HoldOptions, Transport, WriteOptions } from "./types.js";
 
 export interface FakeFile {
   body: Buffer;
@@ -23,13 +23,31 @@ export interface FakeExecCall {
   options: ExecOptions;
 }
 
+export interface FakeHoldCall {
+  kind: "hold";
+  command: string;
+  args: readonly string[];
+  options: HoldOptions;
+}
+
 export type FakeCall =
   | FakeExecCall
+  | FakeHoldCall
+  /** The release() of a command that hold() reported ready. */
+  | { kind: "release"; command: string; args: readonly string[] }
   | { kind: "readFile"; path: string }
   | { kind: "writeFile"; path: string; body: Buffer; options: WriteOptions };
 
 /** A fixed result, or one computed from the call (and the fake's files, to simulate state). */
 export type FakeReply = ExecResult | ((call: FakeExecCall, fake: FakeTransport) => ExecResult | Promise<ExecResult>);
+
+/** How a held command answers: ready with its output so far, or ended first. */
+export type FakeHoldResult = { ready: true; output: string } | { ready: false; code: number; output: string };
+
+/** A fixed answer to hold(), or one computed from the call and the fake. */
+export type FakeHoldReply =
+  | FakeHoldResult
+  | ((call: FakeHoldCall, fake: FakeTransport) => FakeHoldResult | Promise<FakeHoldResult>);
 
 /** The exact argv (command first), or a predicate over the command and its arguments. */
 export type FakeMatcher = readonly string[] | ((command: string, args: readonly string[]) => boolean);
@@ -44,11 +62,23 @@ export function exitWith(code: number, stderr = "", stdout = ""): ExecResult {
   return { code, stdout, stderr };
 }
 
+/** A held command that became ready after printing `output`. */
+export function readyAfter(output: string): FakeHoldResult {
+  return { ready: true, output };
+}
+
+/** A held command that ended with `code` before it was ready, having printed `output`. */
+export function endedWith(code: number, output = ""): FakeHoldResult {
+  return { ready: false, code, output };
+}
+
 export class FakeTransport implements Transport {
   /** Every exec, readFile and writeFile, in the order they were made. */
   readonly calls: FakeCall[] = [];
   readonly files = new Map<string, FakeFile>();
-  private readonly replies: { matches: (argv: readonly string[]) => boolean; reply: FakeReply }[] = [];
+  private readonly replies: { matches: ArgvMatcher; reply: FakeReply }[] = [];
+  private readonly holdReplies: { matches: ArgvMatcher; reply: FakeHoldReply }[] = [];
+  private readonly running = new Set<FakeHoldCall>();
   private closed = false;
 
   constructor(readonly host = "fake") {}
@@ -58,11 +88,13 @@ export class FakeTransport implements Transport {
    * test can change what a command answers between a step's check and its apply.
    */
   on(match: FakeMatcher, reply: FakeReply): this {
-    const matches =
-      typeof match === "function"
-        ? (argv: readonly string[]) => match(argv[0] ?? "", argv.slice(1))
-        : (argv: readonly string[]) => argv.length === match.length && argv.every((word, i) => word === match[i]);
-    this.replies.unshift({ matches, reply });
+    this.replies.unshift({ matches: argvMatcher(match), reply });
+    return this;
+  }
+
+  /** Scripts what hold() answers for commands that `match`, the latest registration winning as for on(). */
+  onHold(match: FakeMatcher, reply: FakeHoldReply): this {
+    this.holdReplies.unshift({ matches: argvMatcher(match), reply });
     return this;
   }
 
@@ -102,6 +134,50 @@ export class FakeTransport implements Transport {
     return { ...result };
   }
 
+  /**
+   * Answers as scripted with onHold. A ready answer must match the caller's readyPattern, since
+   * a real transport would never report it ready otherwise. A synchronous reply takes effect
+   * before hold() returns, so a reply that consults holding() sees every earlier ready answer,
+   * as a real lock would.
+   */
+  hold(command: string, args: readonly string[], options: HoldOptions): Promise<HeldCommand> {
+    return settled<HeldCommand>(() => {
+      this.assertOpen();
+      const call: FakeHoldCall = { kind: "hold", command, args: [...args], options: { ...options } };
+      this.calls.push(call);
+      const scripted = this.holdReplies.find((r) => r.matches([command, ...args]));
+      if (scripted === undefined) {
+        return this.held(call, endedWith(NOT_FOUND_EXIT_CODE, `fake: no hold reply scripted for ${quoteCommand([command, ...args])}\n`));
+      }
+      const result = typeof scripted.reply === "function" ? scripted.reply(call, this) : scripted.reply;
+      return result instanceof Promise ? result.then((answer) => this.held(call, answer)) : this.held(call, result);
+    });
+  }
+
+  /** The commands hold() reported ready that have not been released yet. */
+  holding(): FakeHoldCall[] {
+    return [...this.running];
+  }
+
+  private held(call: FakeHoldCall, result: FakeHoldResult): HeldCommand {
+    if (!result.ready) return { ...result, release: () => Promise.resolve() };
+    if (result.output.search(call.options.readyPattern) < 0) {
+      throw new InternalError(
+        `fake: the ready output scripted for ${quoteCommand([call.command, ...call.args])} does not match ${String(call.options.readyPattern)}`,
+        "script the output the real command prints when it is ready",
+      );
+    }
+    this.running.add(call);
+    return {
+      ...result,
+      release: () =>
+        settled(() => {
+          if (!this.running.delete(call)) return;
+          this.calls.push({ kind: "release", command: call.command, args: call.args });
+        }),
+    };
+  }
+
   readFile(path: string): Promise<Buffer | undefined> {
     return settled(() => {
       this.assertOpen();
@@ -132,7 +208,15 @@ export class FakeTransport implements Transport {
   }
 }
 
+type ArgvMatcher = (argv: readonly string[]) => boolean;
+
+function argvMatcher(match: FakeMatcher): ArgvMatcher {
+  return typeof match === "function"
+    ? (argv) => match(argv[0] ?? "", argv.slice(1))
+    : (argv) => argv.length === match.length && argv.every((word, i) => word === match[i]);
+}
+
 /** Runs `action` now and delivers its result or its exception as a promise, as the real transports do. */
-function settled<T>(action: () => T): Promise<T> {
+function settled<T>(action: () => T | Promise<T>): Promise<T> {
   return new Promise((resolve) => resolve(action()));
 }

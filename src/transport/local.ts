@@ -4,7 +4,7 @@
  * closed after what was given, and file operations are the same shell commands.
  */
 
-import { execa } from "execa";
+import { execa, type Result } from "execa";
 import { InternalError } from "../errors.js";
 import {
   exitCodeForSignal,
@@ -13,7 +13,8 @@ import {
   TIMED_OUT_EXIT_CODE,
 } from "./exit-status.js";
 import { type Argv, readFileVia, type RawExecResult, writeFileVia } from "./file-commands.js";
-import type { ExecOptions, ExecResult, Transport, WriteOptions } from "./types.js";
+import { holdCommand } from "./held.js";
+import type { ExecOptions, ExecResult, HeldCommand, HoldOptions, Transport, WriteOptions } from "./types.js";
 
 export class LocalTransport implements Transport {
   /** @param host the name messages use for the controller. */
@@ -30,6 +31,21 @@ export class LocalTransport implements Transport {
 
   writeFile(path: string, body: string | Buffer, options?: WriteOptions): Promise<void> {
     return writeFileVia((argv, stdin) => this.run(argv, { stdin }), this.host, path, body, options);
+  }
+
+  hold(command: string, args: readonly string[], options: HoldOptions): Promise<HeldCommand> {
+    return holdCommand(command, options, (output) => {
+      // Output goes to the sink as it comes rather than into execa's buffers.
+      const subprocess = execa(command, args, { stdin: "pipe", buffer: false, reject: false });
+      subprocess.stdout.on("data", output.stdout);
+      subprocess.stderr.on("data", output.stderr);
+      const exited = subprocess.then((result) => {
+        const { code, stderr } = exitStatus(result, command);
+        output.stderr(Buffer.from(stderr));
+        return code;
+      });
+      return { endStdin: () => subprocess.stdin.end(), exited };
+    });
   }
 
   /** Nothing to release: every command is its own process. */
@@ -50,14 +66,20 @@ export class LocalTransport implements Transport {
     if (result.timedOut) {
       return { code: TIMED_OUT_EXIT_CODE, stdout, stderr: `${stderr}${command}: timed out after ${options.timeoutMs} ms\n` };
     }
-    if (result.exitCode !== undefined) return { code: result.exitCode, stdout, stderr };
-    if (result.signal !== undefined) return { code: exitCodeForSignal(result.signal), stdout, stderr };
-    // execa could not start the command; report it the way a shell would.
-    if (result.code === "ENOENT") return { code: NOT_FOUND_EXIT_CODE, stdout, stderr: `${command}: command not found\n` };
-    if (result.code === "EACCES") return { code: NOT_EXECUTABLE_EXIT_CODE, stdout, stderr: `${command}: permission denied\n` };
-    throw new InternalError(
-      `cannot start ${command} on the controller: ${String(result.shortMessage)}`,
-      "check the controller's limits on processes and open files",
-    );
+    const status = exitStatus(result, command);
+    return { code: status.code, stdout, stderr: `${stderr}${status.stderr}` };
   }
+}
+
+/** How a finished command exited, as a shell reports it, with what the shell would have printed. */
+function exitStatus(result: Result, command: string): { code: number; stderr: string } {
+  if (result.exitCode !== undefined) return { code: result.exitCode, stderr: "" };
+  if (result.signal !== undefined) return { code: exitCodeForSignal(result.signal), stderr: "" };
+  // execa could not start the command; report it the way a shell would.
+  if (result.code === "ENOENT") return { code: NOT_FOUND_EXIT_CODE, stderr: `${command}: command not found\n` };
+  if (result.code === "EACCES") return { code: NOT_EXECUTABLE_EXIT_CODE, stderr: `${command}: permission denied\n` };
+  throw new InternalError(
+    `cannot start ${command} on the controller: ${String(result.shortMessage)}`,
+    "check the controller's limits on processes and open files",
+  );
 }

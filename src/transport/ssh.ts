@@ -5,12 +5,13 @@
  */
 
 import { appendFile, readFile } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { setTimeout as delay } from "node:timers/promises";
 import { NodeSSH, type SSHExecCommandOptions, type SSHExecCommandResponse } from "node-ssh";
 import { ConnectionError, InternalError } from "../errors.js";
 import { exitCodeForSignal, TIMED_OUT_EXIT_CODE } from "./exit-status.js";
 import { type Argv, type RawExecResult, readFileVia, writeFileVia } from "./file-commands.js";
+import { holdCommand } from "./held.js";
 import {
   fingerprint,
   type HostKeyVerdict,
@@ -23,7 +24,7 @@ import {
   parseKnownHosts,
 } from "./known-hosts.js";
 import { quoteArg, quoteCommand } from "./quote.js";
-import type { ExecOptions, ExecResult, Transport, WriteOptions } from "./types.js";
+import type { ExecOptions, ExecResult, HeldCommand, HoldOptions, Transport, WriteOptions } from "./types.js";
 
 export interface SshTransportOptions {
   /** The node name, used in every message about this host. */
@@ -108,6 +109,32 @@ export class SshTransport implements Transport {
     return writeFileVia((argv, stdin) => this.run(argv, stdin), this.host, path, body, options);
   }
 
+  /**
+   * Runs the command in a channel of its own on the shared connection, feeding its stdin from
+   * a stream that stays open until release(). sshd leaves a command running when its channel
+   * is closed, and OpenSSH 9 ignored our signal requests, so closing stdin is the way to end
+   * it. When the connection dies, sshd closes that stdin itself.
+   */
+  async hold(command: string, args: readonly string[], options: HoldOptions): Promise<HeldCommand> {
+    const ssh = await this.connect();
+    const argv: Argv = [command, ...args];
+    return holdCommand(command, options, (output) => {
+      const stdin = new PassThrough();
+      const exited = this.channels.use(async () => {
+        const lost = this.lostReason();
+        if (lost !== undefined) throw this.lostError(lost);
+        const response = await this.execInSession(
+          ssh,
+          argv,
+          () => ({ stdin, noTrim: true, onStdout: output.stdout, onStderr: output.stderr }),
+          "held",
+        );
+        return this.exitCodeOf(response, argv);
+      });
+      return { endStdin: () => stdin.end(), exited };
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const connection = this.connection;
@@ -134,25 +161,31 @@ export class SshTransport implements Transport {
         onStdout: (chunk) => stdout.push(chunk),
         onStderr: (chunk) => stderr.push(chunk),
       }));
-      const result = { stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() };
-      if (response.code !== null) return { code: response.code, ...result };
-      if (response.signal !== null) return { code: exitCodeForSignal(response.signal), ...result };
-      // The channel closed without an exit status: the connection went away under the command.
-      throw this.lostError(this.lostReason() ?? `no exit status for \`${argv[0]}\``);
+      return { code: this.exitCodeOf(response, argv), stdout: Buffer.concat(stdout), stderr: Buffer.concat(stderr).toString() };
     });
+  }
+
+  private exitCodeOf(response: SSHExecCommandResponse, argv: Argv): number {
+    if (response.code !== null) return response.code;
+    if (response.signal !== null) return exitCodeForSignal(response.signal);
+    // The channel closed without an exit status: the connection went away under the command.
+    throw this.lostError(this.lostReason() ?? `no exit status for \`${argv[0]}\``);
   }
 
   /**
    * Opens a session channel and runs argv in it. sshd refuses sessions beyond MaxSessions and
    * frees a slot only once our close of an earlier session has reached it, so a refusal is
    * retried: when another of our sessions closes, or with backoff while none is open.
-   * Nothing ran when a channel was refused, so retrying is safe.
+   * Nothing ran when a channel was refused, so retrying is safe. A held session is left out
+   * of that count, since waiting for it to close could mean waiting for the whole run.
    */
   private async execInSession(
     ssh: NodeSSH,
     argv: Argv,
     options: () => SSHExecCommandOptions,
+    lifetime: "brief" | "held" = "brief",
   ): Promise<SSHExecCommandResponse> {
+    const sessions = lifetime === "brief" ? this.sessions : undefined;
     let backoffMs = 10;
     let deadline: number | undefined;
     for (;;) {
@@ -162,7 +195,7 @@ export class SshTransport implements Transport {
           ...options(),
           onChannel: () => {
             opened = true;
-            this.sessions.opened();
+            sessions?.opened();
           },
         });
       } catch (error) {
@@ -179,13 +212,13 @@ export class SshTransport implements Transport {
         if (Date.now() > deadline) {
           throw new ConnectionError(
             `${this.where}: the node refuses to open an SSH session: ${messageOf(error)}`,
-            "check MaxSessions in the node's sshd_config: gfsdeploy needs at least 1",
+            "check MaxSessions in the node's sshd_config: gfsdeploy needs at least 2, one of them for the cluster lock",
           );
         }
         await delay(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 500);
       } finally {
-        if (opened) this.sessions.closed();
+        if (opened) sessions?.closed();
       }
     }
   }

@@ -28,6 +28,37 @@ export interface WriteOptions {
   group?: string;
 }
 
+export interface HoldOptions {
+  /** The command counts as ready once its standard output so far matches this. */
+  readyPattern: RegExp;
+  /**
+   * Stop waiting for readiness after this long (ms): the command's stdin is closed and hold()
+   * resolves not ready with exit status 124. Default: no limit.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * A command started by hold(). Ready: it printed what was asked for and keeps running until
+ * release(). Not ready: it ended first (or ran out of time), and `code` says how.
+ */
+export type HeldCommand =
+  | {
+      ready: true;
+      /** Standard output so far, as it was when it first matched readyPattern. */
+      output: string;
+      /** Closes the command's stdin and resolves once it has ended; calling it again is harmless. */
+      release(): Promise<void>;
+    }
+  | {
+      ready: false;
+      code: number;
+      /** Everything the command printed, standard output then standard error. */
+      output: string;
+      /** Resolves at once: the command has ended, or after a time-out had its stdin closed. */
+      release(): Promise<void>;
+    };
+
 export interface Transport {
   /** The node name this transport talks to (used in every message about it). */
   readonly host: string;
@@ -36,5 +67,11 @@ export interface Transport {
   readFile(path: string): Promise<Buffer | undefined>;
   /** Atomic: written to a temporary file in the same directory, then renamed over the target. */
   writeFile(path: string, body: string | Buffer, options?: WriteOptions): Promise<void>;
+  /**
+   * Starts a command whose stdin stays open, for something that must last exactly as long as
+   * this transport's hold on the host, such as a lock: the command must end when its stdin
+   * closes, which is what release() does, and what happens by itself when the connection dies.
+   */
+  hold(command: string, args: readonly string[], options: HoldOptions): Promise<HeldCommand>;
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InternalError, RemoteCommandError } from "../../../src/errors.js";
 import { writeFileArgv } from "../../../src/transport/file-commands.js";
 import { LocalTransport } from "../../../src/transport/local.js";
@@ -69,6 +69,42 @@ describe("LocalTransport exec", () => {
     await writeFile(script, "#!/bin/sh\n", { mode: 0o644 });
     expect((await local.exec(script)).code).toBe(126);
     expect((await local.exec("sh", ["-c", "kill -TERM $$"])).code).toBe(128 + 15);
+  });
+});
+
+describe("LocalTransport hold", () => {
+  const readyPattern = /^READY$/m;
+
+  it("is ready once stdout matches, keeps the command running, and release waits for its end", async () => {
+    // GIVEN a command that says it is ready, then works until its stdin closes
+    const marker = join(dir, "held-ended");
+    const script = 'echo starting; echo READY; cat > /dev/null; echo ended > "$1"';
+    const held = await local.hold("sh", ["-c", script, "held", marker], { readyPattern });
+    // THEN hold returned with the output so far, while the command still runs
+    expect(held).toMatchObject({ ready: true, output: "starting\nREADY\n" });
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+    // WHEN it is released, THEN it has finished by the time release returns
+    await held.release();
+    expect(await readFile(marker, "utf8")).toBe("ended\n");
+  });
+
+  it("reports a command that ends before it is ready, with its status and all its output", async () => {
+    const held = await local.hold("sh", ["-c", "echo out; echo err >&2; exit 3"], { readyPattern });
+    expect(held).toMatchObject({ ready: false, code: 3, output: "out\nerr\n" });
+    await held.release();
+  });
+
+  it("reports a missing command as a shell would", async () => {
+    const held = await local.hold("no-such-command-gfsdeploy", [], { readyPattern });
+    expect(held).toMatchObject({ ready: false, code: 127, output: "no-such-command-gfsdeploy: command not found\n" });
+  });
+
+  it("gives up after timeoutMs with exit 124, closing the command's stdin so it ends", async () => {
+    const marker = join(dir, "timed-out-ended");
+    const script = 'echo waiting; cat > /dev/null; echo ended > "$1"';
+    const held = await local.hold("sh", ["-c", script, "held", marker], { readyPattern, timeoutMs: 200 });
+    expect(held).toMatchObject({ ready: false, code: 124, output: "waiting\nsh: timed out after 200 ms waiting for /^READY$/m\n" });
+    await vi.waitFor(async () => expect(await readFile(marker, "utf8")).toBe("ended\n"), { timeout: 5000, interval: 20 });
   });
 });
 

@@ -2,7 +2,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConnectionError, InternalError, RemoteCommandError } from "../../../src/errors.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh.js";
 import { freePort, keygen, startSshd, type TestSshd } from "./sshd.js";
@@ -139,6 +139,45 @@ describe("SshTransport files", () => {
     const write = node.writeFile(join(sshd.dir, "no-dir", "file"), "x");
     await expect(write).rejects.toThrow(RemoteCommandError);
     await expect(write).rejects.toThrow(/^node1: `write .*no-dir\/file \(mode 0644, owner root\)` exited 1\nmktemp: /);
+  });
+});
+
+describe("SshTransport hold", () => {
+  const readyPattern = /^READY$/m;
+
+  it("is ready once stdout matches, keeps the command running, and release waits for its end", async () => {
+    // GIVEN a command that says it is ready, then works until its stdin closes
+    const marker = join(sshd.dir, "held-ended");
+    const script = 'echo starting; echo READY; cat > /dev/null; echo ended > "$1"';
+    const held = await node.hold("sh", ["-c", script, "held", marker], { readyPattern });
+    // THEN hold returned with the output so far, while the command still runs
+    expect(held).toMatchObject({ ready: true, output: "starting\nREADY\n" });
+    await expect(stat(marker)).rejects.toThrow(/ENOENT/);
+    // AND the connection carries other calls meanwhile
+    expect((await node.exec("echo", ["alongside"])).stdout).toBe("alongside\n");
+    // WHEN it is released, THEN it has finished by the time release returns
+    await held.release();
+    expect(await readFile(marker, "utf8")).toBe("ended\n");
+    await held.release();
+  });
+
+  it("reports a command that ends before it is ready, with its status and all its output", async () => {
+    const held = await node.hold("sh", ["-c", "echo out; echo err >&2; exit 3"], { readyPattern });
+    expect(held).toMatchObject({ ready: false, code: 3, output: "out\nerr\n" });
+  });
+
+  it("gives up after timeoutMs with exit 124, closing the command's stdin so it ends", async () => {
+    const marker = join(sshd.dir, "timed-out-ended");
+    const script = 'echo waiting; cat > /dev/null; echo ended > "$1"';
+    const held = await node.hold("sh", ["-c", script, "held", marker], { readyPattern, timeoutMs: 200 });
+    expect(held).toMatchObject({ ready: false, code: 124, output: "waiting\nsh: timed out after 200 ms waiting for /^READY$/m\n" });
+    await vi.waitFor(async () => expect(await readFile(marker, "utf8")).toBe("ended\n"), { timeout: 5000, interval: 20 });
+  });
+
+  it("reports a connection lost before the command was ready", async () => {
+    const doomed = transport();
+    const error = await connectionError(doomed.hold("sh", ["-c", "kill -KILL $PPID; sleep 5"], { readyPattern }));
+    expect(error.message).toMatch(/^node1 \(127\.0\.0\.1:\d+\): the connection was lost: /);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InternalError } from "../../../src/errors.js";
-import { exitWith, FakeTransport, ok } from "../../../src/transport/fake.js";
+import { endedWith, exitWith, FakeTransport, ok, readyAfter } from "../../../src/transport/fake.js";
 
 describe("FakeTransport exec", () => {
   it("answers an unscripted command with 127 and says so, so tests notice", async () => {
@@ -107,6 +107,59 @@ describe("FakeTransport records", () => {
   });
 });
 
+describe("FakeTransport hold", () => {
+  const readyPattern = /^READY$/m;
+
+  it("answers as scripted: ready with the output so far, or ended with a code", async () => {
+    const fake = new FakeTransport()
+      .onHold(["serve"], readyAfter("starting\nREADY\n"))
+      .onHold((command) => command === "broken", endedWith(2, "no config\n"));
+    expect(await fake.hold("serve", [], { readyPattern })).toMatchObject({ ready: true, output: "starting\nREADY\n" });
+    expect(await fake.hold("broken", ["--now"], { readyPattern })).toMatchObject({ ready: false, code: 2, output: "no config\n" });
+  });
+
+  it("answers an unscripted command as not found, like exec", async () => {
+    const held = await new FakeTransport().hold("serve", ["a b"], { readyPattern });
+    expect(held).toMatchObject({ ready: false, code: 127, output: "fake: no hold reply scripted for serve 'a b'\n" });
+  });
+
+  it("computes answers from the call and the fake, synchronously or not", async () => {
+    // GIVEN a command that, like a lock, is ready for the first caller only
+    const fake = new FakeTransport().onHold(["lock"], (call, self) =>
+      self.holding().length === 0 ? readyAfter(`READY ${String(call.options.timeoutMs)}\n`) : endedWith(75),
+    );
+    // WHEN two callers ask at once, THEN the second already sees the first one's hold
+    const [first, second] = await Promise.all([
+      fake.hold("lock", [], { readyPattern: /^READY/m, timeoutMs: 50 }),
+      fake.hold("lock", [], { readyPattern }),
+    ]);
+    expect(first).toMatchObject({ ready: true, output: "READY 50\n" });
+    expect(second).toMatchObject({ ready: false, code: 75 });
+    fake.onHold(["later"], () => Promise.resolve(readyAfter("READY\n")));
+    expect((await fake.hold("later", [], { readyPattern })).ready).toBe(true);
+  });
+
+  it("refuses a scripted ready output the caller's pattern would not match", async () => {
+    const fake = new FakeTransport().onHold(["serve"], readyAfter("listening\n"));
+    await expect(fake.hold("serve", [], { readyPattern })).rejects.toThrow(/does not match \/\^READY\$\/m/);
+  });
+
+  it("records the hold and, once, its release, and knows what it is holding meanwhile", async () => {
+    const fake = new FakeTransport().onHold(["serve", "x"], readyAfter("READY\n")).onHold(["fail"], endedWith(1));
+    const held = await fake.hold("serve", ["x"], { readyPattern });
+    await fake.hold("fail", [], { readyPattern });
+    expect(fake.holding().map((call) => call.command)).toEqual(["serve"]);
+    await held.release();
+    await held.release();
+    expect(fake.holding()).toEqual([]);
+    expect(fake.calls).toEqual([
+      { kind: "hold", command: "serve", args: ["x"], options: { readyPattern } },
+      { kind: "hold", command: "fail", args: [], options: { readyPattern } },
+      { kind: "release", command: "serve", args: ["x"] },
+    ]);
+  });
+});
+
 describe("FakeTransport close", () => {
   it("refuses every call afterwards, as the real transports do", async () => {
     const fake = new FakeTransport("node1");
@@ -114,5 +167,6 @@ describe("FakeTransport close", () => {
     await expect(fake.exec("true")).rejects.toThrow(InternalError);
     await expect(fake.readFile("/x")).rejects.toThrow(/node1 was used after close/);
     await expect(fake.writeFile("/x", "")).rejects.toThrow(InternalError);
+    await expect(fake.hold("serve", [], { readyPattern: /READY/ })).rejects.toThrow(InternalError);
   });
 });
