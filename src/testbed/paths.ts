@@ -24,8 +24,8 @@ export interface CachePaths {
   runDir: string;
   /** The 64 MiB raw SBD disk attached to both VMs. */
   sbdDisk: string;
-  /** The image stamp the VM disks in `run/` were created against. */
-  runStamp: string;
+  /** Which build of base.qcow2 the overlays in `run/` were created on (see baseImageIdentity). */
+  disksBase: string;
 }
 
 export interface NodeRunPaths {
@@ -56,7 +56,7 @@ export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
     buildDir: join(root, "build"),
     runDir,
     sbdDisk: join(runDir, "sbd.raw"),
-    runStamp: join(runDir, "disks.stamp"),
+    disksBase: join(runDir, "disks.base"),
   };
 }
 

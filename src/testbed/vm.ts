@@ -5,7 +5,7 @@
  * recycled pid is never mistaken for a VM.
  */
 
-import { open, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
 import { execa } from "execa";
 import { tail } from "../errors.js";
@@ -122,14 +122,27 @@ async function probeSsh(paths: CachePaths, node: NodeName, connectTimeoutSec: nu
 /** ssh failures that waiting cannot fix: the guest answers but is not the image we built. */
 const FATAL_SSH_ERRORS = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|Permission denied/;
 
-async function consoleTail(paths: CachePaths, node: NodeName): Promise<string> {
-  return tail(await readFile(nodeRunPaths(paths, node).console, "utf8").catch(() => ""), 15);
+/** Console output of the guest's current boot: the file keeps earlier boots after a reset. */
+async function currentBootConsole(paths: CachePaths, node: NodeName): Promise<string> {
+  const text = await readFile(nodeRunPaths(paths, node).console, "utf8").catch(() => "");
+  return text.slice(Math.max(0, text.lastIndexOf("Linux version")));
 }
 
+/** Once one of these is on the console the guest will not reach ssh, however long we wait. */
+const FATAL_BOOT_MESSAGES = /Kernel panic - not syncing|No init found|^\(initramfs\)/m;
+
 async function waitForSsh(paths: CachePaths, node: NodeName, pid: number, deadline: number): Promise<void> {
+  const consoleFile = nodeRunPaths(paths, node).console;
   for (;;) {
     const probe = await probeSsh(paths, node, 5);
     if (probe.ok) return;
+    const bootConsole = await currentBootConsole(paths, node);
+    if (FATAL_BOOT_MESSAGES.test(bootConsole)) {
+      throw new TestbedError(
+        `${node}: the guest failed to boot; console tail:\n${tail(bootConsole, 15)}`,
+        `see ${consoleFile}; a corrupt root overlay is fixed by \`gfsdeploy testbed up --fresh\``,
+      );
+    }
     if (FATAL_SSH_ERRORS.test(probe.stderr)) {
       throw new TestbedError(
         `${node}: ssh answers but refuses us: ${probe.stderr.trim()}`,
@@ -137,19 +150,26 @@ async function waitForSsh(paths: CachePaths, node: NodeName, pid: number, deadli
       );
     }
     if (!alive(pid)) {
-      throw new TestbedError(
-        `${node}: QEMU exited while booting; console tail:\n${await consoleTail(paths, node)}`,
-        `see ${nodeRunPaths(paths, node).console}`,
-      );
+      throw new TestbedError(`${node}: QEMU exited while booting; console tail:\n${tail(bootConsole, 15)}`, `see ${consoleFile}`);
     }
     if (Date.now() >= deadline) {
       throw new TestbedError(
-        `${node}: ssh did not answer on 127.0.0.1:${testbedNode(node).sshPort} in time (last: ${probe.stderr.trim() || "no error text"}); console tail:\n${await consoleTail(paths, node)}`,
-        `see ${nodeRunPaths(paths, node).console}; the guest may still be booting: try \`gfsdeploy testbed up\` again`,
+        `${node}: ssh did not answer on 127.0.0.1:${testbedNode(node).sshPort} in time (last: ${probe.stderr.trim() || "no error text"}); console tail:\n${tail(bootConsole, 15)}`,
+        `see ${consoleFile}; the guest may still be booting: try \`gfsdeploy testbed up\` again`,
       );
     }
     await delay(SSH_POLL_INTERVAL_MS);
   }
+}
+
+/**
+ * Identifies one build of base.qcow2. Not the recipe hash: a rebuild from the same recipe
+ * is a different file, and an overlay on the wrong base reads as a corrupt filesystem.
+ * Each build is renamed into place, so it gets a new inode and mtime.
+ */
+async function baseImageIdentity(paths: CachePaths): Promise<string> {
+  const { ino, size, mtimeMs } = await stat(paths.baseImage);
+  return `${ino} ${size} ${mtimeMs}\n`;
 }
 
 async function removeDisks(paths: CachePaths): Promise<void> {
@@ -159,7 +179,7 @@ async function removeDisks(paths: CachePaths): Promise<void> {
     await rm(run.drbdDisk, { force: true });
   }
   await rm(paths.sbdDisk, { force: true });
-  await rm(paths.runStamp, { force: true });
+  await rm(paths.disksBase, { force: true });
 }
 
 async function createMissingDisks(paths: CachePaths, node: NodeName): Promise<void> {
@@ -224,17 +244,19 @@ export async function up(options: UpOptions = {}): Promise<NodeUp[]> {
 
   await prepareImage({ force: rebuildImage, paths, log });
 
-  const imageStamp = await readFile(paths.stamp, "utf8");
-  const disksStamp = await readFile(paths.runStamp, "utf8").catch(() => undefined);
-  if (fresh || disksStamp !== imageStamp) {
+  const base = await baseImageIdentity(paths);
+  const disksBase = await readFile(paths.disksBase, "utf8").catch(() => undefined);
+  if (fresh || disksBase !== base) {
+    const why = fresh ? "--fresh" : "they were made on another build of the image";
     if (await anyRunning(paths)) {
-      log(`stopping the running VMs: ${fresh ? "--fresh" : "their disks were made from another image"}`);
+      log(`stopping the running VMs: ${why}`);
       await down({ paths, log });
     }
+    log(`disks: starting from clean ones (${why})`);
     await removeDisks(paths);
   }
   await mkdir(paths.runDir, { recursive: true });
-  await writeFile(paths.runStamp, imageStamp);
+  await writeFile(paths.disksBase, base);
 
   const vms: { node: NodeName; pid: number; reused: boolean; since: number }[] = [];
   for (const node of NODES) {
