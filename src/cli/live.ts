@@ -1,6 +1,7 @@
 import { ConnectionError, UsageError } from "../errors.js";
 import { compile } from "../plan/compile.js";
 import type { Plan } from "../plan/types.js";
+import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
 import type { Subscriber } from "../run/events.js";
 import { loadSpec, specRelativePath } from "../spec/load.js";
@@ -14,7 +15,8 @@ import { loadScripts, loadTemplates } from "./templates.js";
 export interface LiveOptions {
   acceptNewHostKeys: boolean;
   forceDevices: string[];
-  subscribers: Subscriber[];
+  /** The displays for this run; `finished` settles when they have drawn their last frame. */
+  display: (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> };
 }
 
 /** One SSH connection per node for the whole run, checked up front so failures name the node. */
@@ -29,7 +31,7 @@ async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKey
   const probes = await Promise.allSettled([...transports.values()].map((t) => t.exec("true")));
   const failures = probes.flatMap((p) => (p.status === "rejected" ? [p.reason as Error] : []));
   if (failures.length > 0) {
-    await Promise.all([...transports.values()].map((t) => t.close()));
+    await closeAll(transports);
     const first = failures[0];
     if (first instanceof ConnectionError && failures.length === 1) throw first;
     throw new ConnectionError(failures.map((f) => f.message).join("\n"), first instanceof ConnectionError ? first.hint : "check that every node is up and reachable over SSH");
@@ -43,16 +45,28 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
   const plan = compile(loaded.spec, loadTemplates());
   const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
   const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);
+  // Only apply changes things; a plan may run beside an apply and read what it sees.
+  const lock = mode === "apply" ? await acquireClusterLock(transports, lockHolderText()).catch(async (e: unknown) => {
+    await closeAll(transports);
+    throw e;
+  }) : undefined;
   try {
+    const display = options.display(plan);
     const result = await runSteps(plan, {
       mode,
       transports,
       registry: handlers,
       context: { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 },
-      subscribers: options.subscribers,
+      subscribers: display.subscribers,
     });
+    await display.finished;
     return { plan, result };
   } finally {
-    await Promise.all([...transports.values()].map((t) => t.close()));
+    await lock?.release();
+    await closeAll(transports);
   }
+}
+
+async function closeAll(transports: ReadonlyMap<string, Transport>): Promise<void> {
+  await Promise.all([...transports.values()].map((t) => t.close()));
 }

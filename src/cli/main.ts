@@ -6,7 +6,9 @@ import { runLive } from "./live.js";
 import { offlinePlan, writeArtifacts } from "./offline.js";
 import { testbedCommand } from "./testbed.js";
 import { formatOfflinePlan } from "./ui/plan-text.js";
+import { listrSubscriber } from "./ui/listr.js";
 import { jsonSubscriber, textSubscriber } from "./ui/text.js";
+import type { Plan } from "../plan/types.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface Io {
@@ -28,8 +30,16 @@ interface LiveFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function subscribers(io: Io, flags: LiveFlags): Subscriber[] {
-  return [flags.json ? jsonSubscriber(io.out) : textSubscriber(io.out, flags.verbose)];
+/** --json: ndjson events; a terminal: listr2 progress and a summary; otherwise plain lines. */
+function display(io: Io, flags: LiveFlags): (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> } {
+  return (plan) => {
+    if (flags.json) return { subscribers: [jsonSubscriber(io.out)] };
+    if (io === processIo && process.stdout.isTTY && !flags.verbose) {
+      const live = listrSubscriber(plan);
+      return { subscribers: [live.subscriber, textSubscriber(io.out, false, true)], finished: live.finished };
+    }
+    return { subscribers: [textSubscriber(io.out, flags.verbose)] };
+  };
 }
 
 /** Exit code of a run, set by the action and returned by main. */
@@ -67,7 +77,7 @@ function program(io: Io): Command {
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -84,11 +94,11 @@ function program(io: Io): Command {
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
-        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
         if (check.result.counts.change + check.result.counts.pending === 0) return;
         if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
       }
-      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, subscribers: subscribers(io, opts) });
+      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
       runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 

@@ -11,10 +11,11 @@ function indent(text: string, by = "      "): string {
  * prints each change with its diff; an apply prints what changed and every failure with
  * its hint. `verbose` adds the steps' own log lines.
  */
-export function textSubscriber(write: (text: string) => void, verbose = false): Subscriber {
+export function textSubscriber(write: (text: string) => void, verbose = false, summaryOnly = false): Subscriber {
   const titles = new Map<string, { title: string; destructive: boolean }>();
   const restarts = new Map<string, string>();
   return (e: RunEvent) => {
+    if (summaryOnly && e.type !== "run-end") return;
     switch (e.type) {
       case "run-start":
         write(`${e.mode === "plan" ? "checking" : "applying"} ${e.steps} steps\n`);

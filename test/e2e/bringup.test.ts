@@ -1,0 +1,159 @@
+/**
+ * The end-to-end proof on two real VMs: apply builds the cluster, a second apply and a plan
+ * change nothing, and drift made by hand is reported by plan and corrected by apply. Every
+ * assertion about the cluster is made over plain `ssh` with the nodes' own tools, never
+ * through gfsdeploy's own status.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execa } from "execa";
+
+import { main, type Io } from "../../src/cli/main.js";
+import { down, sshArgs, up } from "../../src/testbed/vm.js";
+import type { NodeName } from "../../src/testbed/nodes.js";
+
+const SPEC = "inventories/testbed/cluster.yaml";
+const timings: [string, number][] = [];
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  try {
+    return await work();
+  } finally {
+    timings.push([label, (Date.now() - t0) / 1000]);
+    process.stderr.write(`[e2e] ${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  }
+}
+
+/** A command on a node through the system ssh client. */
+async function on(node: NodeName, script: string): Promise<string> {
+  const r = await execa("ssh", sshArgs(node, [script]), { reject: false });
+  if (r.exitCode !== 0) throw new Error(`${node}: \`${script}\` exited ${r.exitCode}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+interface CliRun {
+  code: number;
+  out: string;
+}
+
+async function gfsdeploy(...args: string[]): Promise<CliRun> {
+  let out = "";
+  const io: Io = { out: (t) => (out += t), err: (t) => (out += t) };
+  const code = await main(["node", "gfsdeploy", ...args], io);
+  process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
+  return { code, out };
+}
+
+const both: NodeName[] = ["node1", "node2"];
+
+describe("two-node bring-up on the QEMU test bed", () => {
+  beforeAll(async () => {
+    await timed("test bed up (fresh disks)", () => up({ fresh: true }));
+  });
+
+  afterAll(async () => {
+    if (process.env.GFSDEPLOY_E2E_KEEP !== "1") await timed("test bed down", () => down());
+    process.stderr.write(`\nphase timings (s)\n${timings.map(([l, s]) => `  ${l.padEnd(52)} ${s.toFixed(1).padStart(8)}`).join("\n")}\n`);
+  });
+
+  it("first apply builds the whole stack", async () => {
+    const r = await timed("first apply", () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it("GFS2 is mounted on both nodes with the spec's lock table and journal count", async () => {
+    for (const n of both) expect(await on(n, "mount -t gfs2")).toMatch(/^\/dev\/mapper\/vg_gfs-lv_data on \/srv\/data type gfs2 .*noatime/m);
+    expect(await on("node1", "tunegfs2 -l /dev/vg_gfs/lv_data")).toMatch(/^Lock table: gfstest:data$/m);
+    expect(await on("node1", "gfs2_edit -p journals /dev/vg_gfs/lv_data | grep -c '^journal[0-9]'")).toBe("2");
+  });
+
+  it("a file written on one node is read byte-identical on the other, both ways", async () => {
+    for (const [writer, reader] of [["node1", "node2"], ["node2", "node1"]] as const) {
+      const sum = await on(writer, `head -c 4M /dev/urandom > /srv/data/from-${writer} && sync && md5sum < /srv/data/from-${writer}`);
+      expect(await on(reader, `md5sum < /srv/data/from-${writer}`)).toBe(sum);
+    }
+    await on("node1", "md5sum /srv/data/from-node1 /srv/data/from-node2 > /root/e2e.md5");
+  });
+
+  it("DRBD is Primary/Primary, UpToDate/UpToDate, and managed by Pacemaker as a promotable clone", async () => {
+    for (const n of both) {
+      expect(await on(n, "drbdadm role r0")).toBe("Primary/Primary");
+      expect(await on(n, "drbdadm dstate r0")).toBe("UpToDate/UpToDate");
+    }
+    const cib = await on("node1", "cibadmin --query --scope resources");
+    expect(cib).toMatch(/<clone id="drbd_r0-clone">[\s\S]*promotable" value="true"[\s\S]*class="ocf" id="drbd_r0" provider="linbit" type="drbd"/);
+  });
+
+  it("every clone runs on both nodes, stonith is started, nothing failed, no-quorum-policy=freeze", async () => {
+    const mon = await on("node1", "crm_mon -1 --output-as=xml");
+    for (const clone of ["drbd_r0-clone", "locking-clone", "data-group-clone"]) {
+      const block = new RegExp(`<clone id="${clone}"[\\s\\S]*?</clone>`).exec(mon)?.[0] ?? "";
+      for (const n of both) expect(block, `${clone} on ${n}`).toMatch(new RegExp(`role="(Started|Promoted)"[^>]*>\\s*<node name="${n}"`));
+      expect(block).not.toMatch(/role="Stopped"/);
+    }
+    expect(mon).toMatch(/<resource id="sbd-fence" resource_agent="stonith:fence_sbd" role="Started"/);
+    expect(mon).not.toMatch(/<failure /);
+    expect(await on("node1", "crm_attribute -t crm_config -n no-quorum-policy -G -q")).toBe("freeze");
+  });
+
+  it("plan then reports nothing to change, and a second apply changes nothing", async () => {
+    const plan = await timed("no-op plan", () => gfsdeploy("plan", SPEC));
+    expect(plan.code, plan.out).toBe(0);
+    const again = await timed("no-op re-apply", () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/^0 changed, 0 to change, 0 pending, \d+ ok, 0 refused, 0 failed, 0 skipped/m);
+  });
+
+  const drifts: { name: string; step: string; make: () => Promise<unknown>; verify: () => Promise<void> }[] = [
+    {
+      name: "a pacemaker property",
+      step: "cluster/cib/base",
+      make: () => on("node1", "crm_attribute -t crm_config -n no-quorum-policy -v stop"),
+      verify: async () => expect(await on("node2", "crm_attribute -t crm_config -n no-quorum-policy -G -q")).toBe("freeze"),
+    },
+    {
+      name: "a removed constraint",
+      step: "cluster/cib/filesystems",
+      make: () => on("node1", "cibadmin --delete --xpath \"//rsc_colocation[@rsc='data-group-clone'][@with-rsc='locking-clone']\""),
+      verify: async () => expect(await on("node1", "cibadmin --query --xpath \"//rsc_colocation[@rsc='data-group-clone'][@with-rsc='locking-clone']\"")).toMatch(/rsc_colocation/),
+    },
+    {
+      name: "a changed resource option",
+      step: "cluster/cib/base",
+      make: () => on("node2", "crm_resource --resource sbd-fence --set-parameter pcmk_delay_max --parameter-value 7s"),
+      verify: async () => expect(await on("node1", "cibadmin --query --scope resources")).not.toMatch(/pcmk_delay_max/),
+    },
+    {
+      name: "an edited corosync.conf on one node",
+      step: "node2/corosync/conf",
+      make: () => on("node2", "sed -i 's/token: 10000/token: 9000/' /etc/corosync/corosync.conf"),
+      verify: async () => expect(await on("node2", "corosync-cmapctl -g totem.token")).toMatch(/= 10000$/),
+    },
+    {
+      name: "an edited DRBD resource file",
+      step: "node1/drbd/r0/res",
+      make: () => on("node1", "sed -i 's/after-sb-2pri disconnect/after-sb-2pri call-pri-lost-after-sb/' /etc/drbd.d/r0.res"),
+      verify: async () => expect(await on("node1", "drbdadm dump r0")).toMatch(/after-sb-2pri\s+disconnect/),
+    },
+    {
+      name: "an edited lvmlocal.conf",
+      step: "node2/lvm/conf",
+      make: () => on("node2", "sed -i 's/use_lvmlockd = 1/use_lvmlockd = 0/' /etc/lvm/lvmlocal.conf"),
+      verify: async () => expect(await on("node2", "lvmconfig global/use_lvmlockd")).toBe("use_lvmlockd=1"),
+    },
+  ];
+
+  it.each(drifts.map((d) => [d.name, d] as const))("drift: %s is reported by plan and corrected by apply", async (_name, drift) => {
+    await drift.make();
+    const plan = await timed(`drift ${drift.name}: plan`, () => gfsdeploy("plan", SPEC));
+    expect(plan.code, plan.out).toBe(3);
+    expect(plan.out).toMatch(new RegExp(`change\\s+${drift.step.replace(/\//g, "\\/")}`));
+    const fix = await timed(`drift ${drift.name}: apply`, () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(fix.code, fix.out).toBe(0);
+    expect(fix.out).toMatch(new RegExp(`changed\\s+${drift.step.replace(/\//g, "\\/")}`));
+    await drift.verify();
+    const clean = await timed(`drift ${drift.name}: plan again`, () => gfsdeploy("plan", SPEC));
+    expect(clean.code, clean.out).toBe(0);
+    expect(await on("node2", "md5sum /srv/data/from-node1 /srv/data/from-node2")).toBe(await on("node1", "cat /root/e2e.md5"));
+  });
+});
