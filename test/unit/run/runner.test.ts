@@ -1,0 +1,411 @@
+/**
+ * The runner on hand-built plans with scripted handlers: ordering, per-host exclusion and
+ * cross-host parallelism, failure propagation, plan vs apply, and the event stream.
+ * Concurrency is controlled with gates the tests open by hand; time is a logical clock.
+ */
+
+import { describe, expect, it } from "vitest";
+
+import { RemoteCommandError } from "../../../src/errors.js";
+import type { AnyStep, Plan } from "../../../src/plan/types.js";
+import type { Outcome, RunEvent } from "../../../src/run/events.js";
+import { runSteps, type RunResult } from "../../../src/run/runner.js";
+import { RefusedError } from "../../../src/steps/devices.js";
+import type { CheckResult, HandlerRegistry, StepContext, StepHandler } from "../../../src/steps/types.js";
+import { FakeTransport } from "../../../src/transport/fake.js";
+
+interface Gate {
+  promise: Promise<void>;
+  open: () => void;
+}
+
+function gate(): Gate {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** Lets every runnable promise continuation and I/O callback run; no wall-clock waiting. */
+async function settle(turns = 20): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** What one test step's handler does. Defaults: a step that needs a change and converges. */
+interface Behaviour {
+  check?: (ctx: StepContext, n: number) => CheckResult | Promise<CheckResult>;
+  apply?: (ctx: StepContext) => void | Promise<void>;
+}
+
+function step(id: string, host: string, dependsOn: string[] = []): AnyStep {
+  return { id, host, kind: "hostname", params: { name: id }, dependsOn, source: "test", phase: "prepare", title: `title of ${id}`, destructive: false };
+}
+
+function planOf(...steps: AnyStep[]): Plan {
+  return { apiVersion: "gfsdeploy/v1", cluster: "test", distro: "debian12", drbd: "8.4", pcs: "0.11", nodes: [], steps };
+}
+
+/**
+ * Scripted handlers behind a registry that answers every kind with one dispatcher, plus a
+ * record of what ran: handler calls in order, with logical start/end times.
+ */
+class Scripted {
+  readonly behaviours = new Map<string, Behaviour>();
+  readonly applied = new Set<string>();
+  readonly calls: { id: string; what: "check" | "apply"; start: number; end: number }[] = [];
+  readonly events: RunEvent[] = [];
+  private clock = 0;
+  private readonly checks = new Map<string, number>();
+
+  readonly registry: HandlerRegistry;
+
+  constructor() {
+    const handler: StepHandler<"hostname"> = {
+      check: (s, ctx) => this.timed(s.id, "check", () => this.check(s.id, ctx)),
+      apply: (s, ctx) => this.timed(s.id, "apply", () => this.apply(s.id, ctx)),
+    };
+    // Every kind gets the same dispatcher: these tests are about the walk, not the kinds.
+    this.registry = new Proxy({}, { get: () => handler }) as HandlerRegistry;
+  }
+
+  on(id: string, b: Behaviour): this {
+    this.behaviours.set(id, b);
+    return this;
+  }
+
+  run(plan: Plan, mode: "plan" | "apply"): Promise<RunResult> {
+    const transports = new Map([...new Set(plan.steps.map((s) => s.host))].map((h) => [h, new FakeTransport(h)]));
+    return runSteps(plan, {
+      mode,
+      transports,
+      registry: this.registry,
+      context: { secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: {}, pollMs: 0 },
+      subscribers: [(e) => this.events.push(e)],
+    });
+  }
+
+  ids(what: "check" | "apply"): string[] {
+    return this.calls.filter((c) => c.what === what).map((c) => c.id);
+  }
+
+  /** [first start, last end] of the handler calls of step `id`. */
+  span(id: string): [number, number] {
+    const mine = this.calls.filter((c) => c.id === id);
+    return [Math.min(...mine.map((c) => c.start)), Math.max(...mine.map((c) => c.end))];
+  }
+
+  eventTypes(id: string): string[] {
+    return this.events.filter((e) => "id" in e && e.id === id && e.type !== "step-log").map((e) => e.type);
+  }
+
+  endOf(id: string): Extract<RunEvent, { type: "step-end" }> | undefined {
+    return this.events.find((e): e is Extract<RunEvent, { type: "step-end" }> => e.type === "step-end" && e.id === id);
+  }
+
+  private async timed<T>(id: string, what: "check" | "apply", work: () => Promise<T>): Promise<T> {
+    const call = { id, what, start: ++this.clock, end: Number.POSITIVE_INFINITY };
+    this.calls.push(call);
+    try {
+      return await work();
+    } finally {
+      call.end = ++this.clock;
+    }
+  }
+
+  private async check(id: string, ctx: StepContext): Promise<CheckResult> {
+    const n = (this.checks.get(id) ?? 0) + 1;
+    this.checks.set(id, n);
+    const b = this.behaviours.get(id);
+    if (b?.check) return b.check(ctx, n);
+    return this.applied.has(id) ? { status: "ok" } : { status: "change", reason: `${id} needs work` };
+  }
+
+  private async apply(id: string, ctx: StepContext): Promise<void> {
+    const b = this.behaviours.get(id);
+    if (b?.apply) await b.apply(ctx);
+    this.applied.add(id);
+  }
+}
+
+const outcomes = (r: RunResult) => Object.fromEntries([...r.records].map(([id, rec]) => [id, rec.outcome]));
+
+describe("runner: order and concurrency", () => {
+  it("starts a step only after every step it depends on has ended, across hosts", async () => {
+    // GIVEN a diamond over two hosts plus a chain
+    const s = new Scripted();
+    const plan = planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["a"]), step("d", "h2", ["b", "c"]), step("e", "h1", ["d"]));
+    // WHEN it is applied
+    const result = await s.run(plan, "apply");
+    // THEN each step's first handler call comes after the last call of each dependency
+    expect(Object.values(outcomes(result))).toEqual(["changed", "changed", "changed", "changed", "changed"]);
+    for (const st of plan.steps) for (const dep of st.dependsOn) expect(s.span(st.id)[0], `${st.id} after ${dep}`).toBeGreaterThan(s.span(dep)[1]);
+  });
+
+  it("runs steps of two hosts at the same time", async () => {
+    // GIVEN one step per host, each held inside its check until the test opens its gate
+    const s = new Scripted();
+    const gates = { a: gate(), b: gate() };
+    const inside = new Set<string>();
+    for (const id of ["a", "b"] as const) {
+      s.on(id, {
+        check: async () => {
+          inside.add(id);
+          await gates[id].promise;
+          return { status: "ok" };
+        },
+      });
+    }
+    const run = s.run(planOf(step("a", "h1"), step("b", "h2")), "plan");
+    // WHEN neither gate is open yet
+    await settle();
+    // THEN both are inside their checks at once
+    expect([...inside].sort()).toEqual(["a", "b"]);
+    gates.a.open();
+    gates.b.open();
+    expect(outcomes(await run)).toEqual({ a: "ok", b: "ok" });
+    const [a0, a1] = s.span("a");
+    const [b0, b1] = s.span("b");
+    expect(a0 < b1 && b0 < a1, "the two steps' spans overlap").toBe(true);
+  });
+
+  it("never runs two steps of one host at the same time, even when all are ready", async () => {
+    // GIVEN three independent steps on one host, each held until its gate opens
+    const s = new Scripted();
+    const gates = new Map(["a", "b", "c"].map((id) => [id, gate()]));
+    const inside: string[] = [];
+    let active = 0;
+    let maxActive = 0;
+    for (const id of gates.keys()) {
+      s.on(id, {
+        check: async () => {
+          inside.push(id);
+          maxActive = Math.max(maxActive, ++active);
+          await gates.get(id)?.promise;
+          active--;
+          return { status: "ok" };
+        },
+      });
+    }
+    const run = s.run(planOf(step("a", "h1"), step("b", "h1"), step("c", "h1")), "plan");
+    // WHEN the gates open one at a time
+    for (let n = 1; n <= 3; n++) {
+      await settle();
+      // THEN exactly one more step has started each time
+      expect(inside).toHaveLength(n);
+      gates.get(inside[n - 1] as string)?.open();
+    }
+    await run;
+    expect(maxActive).toBe(1);
+  });
+
+  it("keeps hosts exclusive and still overlaps hosts in a larger graph", async () => {
+    // GIVEN three hosts with chains and cross-host edges, every handler call taking a few turns
+    const s = new Scripted();
+    const hosts = ["h1", "h2", "h3"];
+    const steps: AnyStep[] = [];
+    for (let i = 0; i < 5; i++) {
+      for (const [k, h] of hosts.entries()) {
+        const deps = i === 0 ? [] : [`${h}-${i - 1}`, ...(i % 2 === 0 ? [`${hosts[(k + 1) % 3] as string}-${i - 1}`] : [])];
+        steps.push(step(`${h}-${i}`, h, deps));
+        s.on(`${h}-${i}`, {
+          check: async (_ctx, n) => {
+            await settle(1 + ((i + k) % 3));
+            return n === 1 ? { status: "change", reason: "x" } : { status: "ok" };
+          },
+          apply: () => settle(1 + (k % 2)),
+        });
+      }
+    }
+    // WHEN applied
+    const result = await s.run(planOf(...steps), "apply");
+    expect(Object.values(outcomes(result)).every((o) => o === "changed")).toBe(true);
+    // THEN on each host, no two steps' spans intersect...
+    for (const h of hosts) {
+      const spans = steps.filter((st) => st.host === h).map((st) => s.span(st.id));
+      for (const [x0, x1] of spans) for (const [y0, y1] of spans) if (x0 !== y0) expect(x1 < y0 || y1 < x0).toBe(true);
+    }
+    // ...while steps of different hosts did overlap
+    const overlaps = steps.some((x) => steps.some((y) => x.host !== y.host && s.span(x.id)[0] < s.span(y.id)[1] && s.span(y.id)[0] < s.span(x.id)[1]));
+    expect(overlaps).toBe(true);
+  });
+
+  it("runs a plan that lists a step before its dependency, in dependency order", async () => {
+    const s = new Scripted();
+    const result = await s.run(planOf(step("b", "h1", ["a"]), step("a", "h1")), "apply");
+    expect(outcomes(result)).toEqual({ b: "changed", a: "changed" });
+    expect(s.span("b")[0]).toBeGreaterThan(s.span("a")[1]);
+  });
+
+  it("rejects a plan whose step depends on a step it does not contain, naming both", async () => {
+    const s = new Scripted();
+    await expect(s.run(planOf(step("b", "h1", ["ghost"])), "apply")).rejects.toThrow(/\bb\b.*ghost|ghost.*\bb\b/);
+  });
+});
+
+describe("runner: failures", () => {
+  it("skips every step downstream of a failed one, naming the upstream step, and runs unrelated branches", async () => {
+    // GIVEN a fails in check; b and c depend on it (c through b, on another host); d and e are unrelated
+    const s = new Scripted().on("a", {
+      check: () => {
+        throw new Error("boom: lvm is broken");
+      },
+    });
+    const plan = planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"]), step("d", "h1"), step("e", "h2", ["d"]));
+    // WHEN applied
+    const result = await s.run(plan, "apply");
+    // THEN
+    expect(outcomes(result)).toEqual({ a: "failed", b: "skipped", c: "skipped", d: "changed", e: "changed" });
+    expect(result.records.get("a")?.error).toEqual({ message: "boom: lvm is broken" });
+    expect(result.records.get("b")?.reason).toBe("upstream a failed");
+    expect(result.records.get("c")?.reason).toBe("upstream b skipped");
+    expect(s.endOf("b")).toMatchObject({ outcome: "skipped", reason: "upstream a failed" });
+    expect(s.calls.filter((c) => c.id === "b" || c.id === "c")).toEqual([]);
+  });
+
+  it("treats a failed apply like a failed check for dependents, keeping the error's hint", async () => {
+    const s = new Scripted().on("a", {
+      apply: () => {
+        throw new RemoteCommandError("h1", "pvcreate /dev/drbd0", 5, "  Cannot use /dev/drbd0: device is partitioned");
+      },
+    });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h2", ["a"])), "apply");
+    expect(outcomes(result)).toEqual({ a: "failed", b: "skipped" });
+    expect(result.records.get("a")?.error).toEqual({ message: "h1: `pvcreate /dev/drbd0` exited 5\n  Cannot use /dev/drbd0: device is partitioned", hint: "run the command by hand on that host to see the whole output" });
+  });
+
+  it("treats a refusal from check like a failure: nothing applied, dependents skipped", async () => {
+    const s = new Scripted().on("a", { check: () => ({ status: "refuse", reason: "/dev/vdb holds ext4", hint: "pass --force-device /dev/vdb" }) });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2")), "apply");
+    expect(outcomes(result)).toEqual({ a: "refused", b: "skipped", c: "changed" });
+    expect(result.records.get("a")?.error).toEqual({ message: "/dev/vdb holds ext4", hint: "pass --force-device /dev/vdb" });
+    expect(result.records.get("b")?.reason).toBe("upstream a refused");
+    expect(s.ids("apply")).toEqual(["c"]);
+  });
+
+  it("treats a RefusedError thrown by apply (data found right before the destructive command) as a refusal", async () => {
+    const s = new Scripted().on("a", {
+      apply: () => {
+        throw new RefusedError({ status: "refuse", reason: "/dev/vdb appeared with xfs", hint: "look at it first" });
+      },
+    });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"])), "apply");
+    expect(outcomes(result)).toEqual({ a: "refused", b: "skipped" });
+    expect(result.records.get("a")?.error).toEqual({ message: "/dev/vdb appeared with xfs", hint: "look at it first" });
+    expect(result.records.get("b")?.reason).toBe("upstream a refused");
+  });
+});
+
+describe("runner: plan mode", () => {
+  it("applies nothing, reports changes, and marks checks that cannot run yet after a change as pending", async () => {
+    // GIVEN a needs a change; b (after a) and c (after b) cannot be inspected before it; d fails on its own; e (after a) can be checked
+    const cannotInspect = () => {
+      throw new Error("no such device /dev/drbd0");
+    };
+    const s = new Scripted().on("b", { check: cannotInspect }).on("c", { check: cannotInspect }).on("d", { check: cannotInspect });
+    const plan = planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"]), step("d", "h2"), step("e", "h2", ["a"]), step("f", "h1", ["d"]));
+    // WHEN planned
+    const result = await s.run(plan, "plan");
+    // THEN
+    expect(s.ids("apply")).toEqual([]);
+    expect(outcomes(result)).toEqual({ a: "change", b: "pending", c: "pending", d: "failed", e: "change", f: "skipped" });
+    expect(result.records.get("a")).toMatchObject({ reason: "a needs work", check: { status: "change", reason: "a needs work" } });
+    expect(result.records.get("b")?.reason).toBe("after a");
+    expect(result.records.get("c")?.reason).toBe("after b");
+    expect(result.records.get("d")?.error).toEqual({ message: "no such device /dev/drbd0" });
+  });
+
+  it("reports a step that is already right as ok", async () => {
+    const s = new Scripted().on("a", { check: () => ({ status: "ok", note: "already there" }) });
+    const result = await s.run(planOf(step("a", "h1")), "plan");
+    expect(result.records.get("a")).toMatchObject({ outcome: "ok", check: { status: "ok", note: "already there" } });
+  });
+});
+
+describe("runner: apply mode", () => {
+  it("applies a needed change, then checks again", async () => {
+    const s = new Scripted();
+    const result = await s.run(planOf(step("a", "h1")), "apply");
+    expect(s.calls.map((c) => c.what)).toEqual(["check", "apply", "check"]);
+    expect(result.records.get("a")).toMatchObject({ outcome: "changed", reason: "a needs work" });
+    expect(s.events.find((e) => e.type === "step-check")).toEqual({ type: "step-check", id: "a", result: { status: "change", reason: "a needs work" } });
+  });
+
+  it("leaves a step that is already right alone", async () => {
+    const s = new Scripted().on("a", { check: () => ({ status: "ok" }) });
+    expect(outcomes(await s.run(planOf(step("a", "h1")), "apply"))).toEqual({ a: "ok" });
+    expect(s.ids("apply")).toEqual([]);
+  });
+
+  it("fails a step whose check still wants a change after apply, with StepNotConverged's message and hint", async () => {
+    const s = new Scripted().on("a", { check: () => ({ status: "change", reason: "pcsd.service disabled" }) });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"])), "apply");
+    expect(outcomes(result)).toEqual({ a: "failed", b: "skipped" });
+    expect(result.records.get("a")?.error).toEqual({
+      message: "a on h1 still reports 'pcsd.service disabled' after apply",
+      hint: "something on the node changes it back, or this is a gfsdeploy bug: see the step's log",
+    });
+    expect(s.calls.map((c) => c.what)).toEqual(["check", "apply", "check"]);
+  });
+
+  it("fails a step whose check throws after apply", async () => {
+    const s = new Scripted().on("a", {
+      check: (_ctx, n) => {
+        if (n === 1) return { status: "change", reason: "x" };
+        throw new Error("crm_mon: connection refused");
+      },
+    });
+    const result = await s.run(planOf(step("a", "h1")), "apply");
+    expect(result.records.get("a")).toMatchObject({ outcome: "failed", error: { message: "crm_mon: connection refused" } });
+  });
+
+  it("passes a step's log lines on as step-log events", async () => {
+    const s = new Scripted().on("a", {
+      check: (ctx) => {
+        ctx.log("looking at /dev/vdb");
+        return { status: "ok" };
+      },
+    });
+    await s.run(planOf(step("a", "h1")), "apply");
+    expect(s.events.filter((e) => e.type === "step-log")).toEqual([{ type: "step-log", id: "a", line: "looking at /dev/vdb" }]);
+  });
+});
+
+describe("runner: events", () => {
+  it("emits run-start first and run-end last, with counts that match the records", async () => {
+    const s = new Scripted()
+      .on("ok", { check: () => ({ status: "ok" }) })
+      .on("bad", {
+        check: () => {
+          throw new Error("x");
+        },
+      })
+      .on("no", { check: () => ({ status: "refuse", reason: "r", hint: "h" }) });
+    const plan = planOf(step("ok", "h1"), step("new", "h2"), step("bad", "h1"), step("after-bad", "h2", ["bad"]), step("no", "h3"));
+    const result = await s.run(plan, "apply");
+
+    expect(s.events[0]).toEqual({ type: "run-start", mode: "apply", steps: 5 });
+    const last = s.events.at(-1);
+    expect(last?.type).toBe("run-end");
+    const tally: Record<Outcome, number> = { ok: 0, changed: 0, change: 0, pending: 0, refused: 0, failed: 0, skipped: 0 };
+    for (const r of result.records.values()) tally[r.outcome]++;
+    expect(tally).toEqual({ ok: 1, changed: 1, change: 0, pending: 0, refused: 1, failed: 1, skipped: 1 });
+    expect(result.counts).toEqual(tally);
+    expect(last).toMatchObject({ type: "run-end", counts: tally });
+  });
+
+  it("gives each step start → check → end, or start → end when check failed, or only end when skipped", async () => {
+    const s = new Scripted().on("bad", {
+      check: () => {
+        throw new Error("x");
+      },
+    });
+    const plan = planOf(step("a", "h1"), step("b", "h2", ["a"]), step("bad", "h1"), step("skipped", "h2", ["bad"]));
+    await s.run(plan, "apply");
+    expect(s.eventTypes("a")).toEqual(["step-start", "step-check", "step-end"]);
+    expect(s.eventTypes("b")).toEqual(["step-start", "step-check", "step-end"]);
+    expect(s.eventTypes("bad")).toEqual(["step-start", "step-end"]);
+    expect(s.eventTypes("skipped")).toEqual(["step-end"]);
+    expect(s.events.find((e) => e.type === "step-start" && e.id === "a")).toEqual({ type: "step-start", id: "a", host: "h1", title: "title of a", phase: "prepare", destructive: false });
+    // Every step ends exactly once.
+    expect(s.events.filter((e) => e.type === "step-end").map((e) => (e.type === "step-end" ? e.id : "")).sort()).toEqual(["a", "b", "bad", "skipped"]);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Shared pieces of the step tests: the compiled plans whose real steps the tests run, the
+ * secrets they use, a StepContext over a NodeSim, and the nodes most steps start from.
+ */
+
+import { expect } from "vitest";
+
+import { loadScripts, loadTemplates } from "../../../src/cli/templates.js";
+import { compile } from "../../../src/plan/compile.js";
+import type { AnyStep, Plan, Step, StepKind } from "../../../src/plan/types.js";
+import { loadSpec } from "../../../src/spec/load.js";
+import { handlers } from "../../../src/steps/registry.js";
+import { handlerFor, type CheckResult, type SecretStore, type StepContext } from "../../../src/steps/types.js";
+import { NodeSim } from "./node-sim.js";
+
+const templates = loadTemplates();
+const scripts = loadScripts();
+
+function planOf(file: string): Plan {
+  return compile(loadSpec(file, { checkSecrets: false }).spec, templates);
+}
+
+/** debian12-lvmlockd: two nodes, IPMI fencing, DRBD 8.4 with a full initial sync, lvmlockd. */
+export const lvmlockdPlan = planOf("test/fixtures/specs/debian12-lvmlockd/cluster.yaml");
+/** The test bed inventory: SBD fencing and a skipped initial sync. */
+export const testbedPlan = planOf("inventories/testbed/cluster.yaml");
+/** el7-clvmd: pcs 0.9. */
+export const el7Plan = planOf("test/fixtures/specs/el7-clvmd/cluster.yaml");
+
+/** A real step of a compiled plan, checked to be of the kind the test expects. */
+export function stepOf<K extends StepKind>(plan: Plan, id: string, kind: K): Step<K> {
+  const step = plan.steps.find((s) => s.id === id);
+  if (!step) throw new Error(`no step ${id} in the plan of ${plan.cluster}`);
+  if (step.kind !== kind) throw new Error(`step ${id} is a ${step.kind}, not a ${kind}`);
+  return step as Step<K>;
+}
+
+export const HACLUSTER_PASSWORD = "hacluster-Pw-7f3k9q";
+export const IPMI_PASSWORDS = ["ipmi-node1-Zr8w2x", "ipmi-node2-Qm4t6v"] as const;
+/** 256 bytes like corosync-keygen's, all byte values so any encoding of it is recognisable. */
+export const AUTHKEY = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 157 + 11) & 0xff));
+
+export function secretStore(options: { pendingAuthkey?: boolean; haclusterPassword?: string } = {}): SecretStore {
+  const values = new Map<string, Buffer>([
+    ["secrets.haclusterPassword", Buffer.from(options.haclusterPassword ?? HACLUSTER_PASSWORD)],
+    ["stonith.devices[0].options.password", Buffer.from(IPMI_PASSWORDS[0])],
+    ["stonith.devices[1].options.password", Buffer.from(IPMI_PASSWORDS[1])],
+  ]);
+  if (!options.pendingAuthkey) values.set("secrets.authkey", AUTHKEY);
+  return {
+    get(path) {
+      const v = values.get(path);
+      if (!v) throw new Error(`test secret ${path} is not set`);
+      return Buffer.from(v);
+    },
+    pending: (path) => path === "secrets.authkey" && options.pendingAuthkey === true,
+  };
+}
+
+export interface TestContext extends StepContext {
+  logs: string[];
+}
+
+/**
+ * A context over `sim`. `whileWaiting` runs on every log line: handlers log exactly when a
+ * readiness loop goes round without success, so it is where the rest of the world moves on.
+ */
+export function contextFor(sim: NodeSim, options: { forced?: string[]; secrets?: SecretStore; whileWaiting?: (sim: NodeSim) => void } = {}): TestContext {
+  const logs: string[] = [];
+  return {
+    t: sim.t,
+    secrets: options.secrets ?? secretStore(),
+    forced: new Set(options.forced ?? []),
+    scripts,
+    pollMs: 0,
+    logs,
+    log: (line) => {
+      logs.push(line);
+      options.whileWaiting?.(sim);
+    },
+  };
+}
+
+export function check(step: AnyStep, ctx: StepContext): Promise<CheckResult> {
+  return handlerFor(handlers, step).check(step, ctx);
+}
+
+export function apply(step: AnyStep, ctx: StepContext): Promise<void> {
+  return handlerFor(handlers, step).apply(step, ctx);
+}
+
+/**
+ * Runs a check and asserts it left the node exactly as it was: no write, no changing command,
+ * same model. Soft assertions, so a test goes on to show whether the rest of the contract holds.
+ */
+export async function readOnlyCheck(sim: NodeSim, step: AnyStep, ctx: StepContext): Promise<CheckResult> {
+  const before = sim.snapshot();
+  const calls = sim.t.calls.length;
+  const mutations = sim.mutations.length;
+  const result = await check(step, ctx);
+  expect.soft(sim.changesSince(calls, mutations), `${step.kind} check must not change the node`).toEqual([]);
+  expect.soft(sim.snapshot(), `${step.kind} check must leave the node model as it was`).toBe(before);
+  return result;
+}
+
+/** The Debian packages of the compiled plans, installed. */
+export const CLUSTER_PACKAGES = stepOf(lvmlockdPlan, "node1/packages", "packages").params.names;
+
+/**
+ * A node prepared up to the cluster: packages installed, its name set, the hacluster
+ * password set and pcsd running.
+ */
+export function preparedNode(name: string): NodeSim {
+  const sim = new NodeSim(name).install(...CLUSTER_PACKAGES, "sbd");
+  sim.state.hostname = name;
+  sim.state.shadow.set("hacluster", HACLUSTER_PASSWORD);
+  sim.unit("pcsd.service", { enabled: true, active: true });
+  return sim;
+}
+
+/** Every command line and argument the node saw, for secret scans. */
+export function allArguments(sim: NodeSim): string[] {
+  return sim.t.calls.flatMap((c) => ("args" in c ? [c.command, ...c.args] : "path" in c ? [c.path] : []));
+}

@@ -1,0 +1,1043 @@
+/**
+ * A simulated Debian 12 cluster node for step tests.
+ *
+ * `NodeSim` holds a small model of what the step handlers look at (packages, hostname, files,
+ * systemd units, the shadow password, pcsd tokens, DRBD resources, block devices and their
+ * signatures, LVM, GFS2 lock tables, SBD headers, the CIB and Pacemaker's view of the cluster)
+ * and answers the commands the handlers run through a FakeTransport, reading and changing that
+ * model the way the real tools would. Two logs make the contract testable:
+ *
+ * - `mutations`: every command that changes (or tries to change) the node, so a test can
+ *   prove that a check is read-only;
+ * - `unknown`: every command the sim has no model for (answered 127), so a test notices when
+ *   a handler runs something its simulation never saw, instead of passing on a default.
+ *
+ * Outputs imitate the real tools closely where handlers parse them (blkid, vgs, crm_mon XML,
+ * drbdadm, sbd dump, tunegfs2); where only the handler's own scripts read a file (the desired
+ * CIB), the sim stores JSON instead of XML.
+ */
+
+import { createHash } from "node:crypto";
+
+import { exitWith, FakeTransport, ok, type FakeExecCall } from "../../../src/transport/fake.js";
+import { quoteCommand } from "../../../src/transport/quote.js";
+import type { ExecResult } from "../../../src/transport/types.js";
+
+/** What blkid finds on a device. */
+export interface Signature {
+  /** blkid TYPE: ext4, xfs, gfs2, LVM2_member, drbd… Absent for a bare partition table. */
+  type?: string;
+  /** blkid PTTYPE (gpt, dos). */
+  ptType?: string;
+  /** GFS2 only: the lock table mkfs.gfs2 -t wrote. */
+  lockTable?: string;
+}
+
+export interface BlockDevice {
+  /** The device node exists (a DRBD device once the resource is up, an LV while active). */
+  present: boolean;
+  signature?: Signature;
+}
+
+export interface UnitState {
+  enabled: boolean;
+  active: boolean;
+}
+
+export type DiskState = "Inconsistent" | "UpToDate" | "Outdated" | "DUnknown";
+
+export interface DrbdResource {
+  /** Backing disk, a key of `devices`. */
+  disk: string;
+  /** The replicated device, /dev/drbdN. */
+  device: string;
+  metadata: boolean;
+  up: boolean;
+  role: "Primary" | "Secondary";
+  local: DiskState;
+  /** The other node, as far as this one can tell. */
+  peer: { up: boolean; disk: DiskState };
+  /** A resync is running (after primary --force with an Inconsistent peer). */
+  syncing: boolean;
+}
+
+export interface VolumeGroup {
+  /** vg_lock_type: dlm for lvmlockd, clvm for clvmd, "" for a local VG. */
+  lockType: "" | "dlm" | "clvm";
+  pvs: string[];
+  /** lvmlockd lockspace started on this node (vgchange --lockstart). */
+  lockStarted: boolean;
+}
+
+export interface LogicalVolume {
+  size: string;
+  active: boolean;
+}
+
+export interface SbdHeader {
+  watchdog: number;
+  msgwait: number;
+}
+
+/** One top-level element of the CIB's resources or constraints section. */
+export interface CibElement {
+  id: string;
+  section: "resources" | "constraints";
+  tag: "primitive" | "group" | "clone" | "master" | "rsc_location" | "rsc_order" | "rsc_colocation";
+  /** Primitive ids inside (a group's or a clone's members; the primitive itself otherwise). */
+  members: string[];
+  /** The group a clone wraps, if it wraps one. */
+  group?: string;
+  promotable: boolean;
+  /** Resource agent of each member primitive, e.g. ocf:linbit:drbd. */
+  agents: Record<string, string>;
+  /** The pcs argv that defined it: two definitions differ exactly when these differ. */
+  definition: string[][];
+}
+
+export interface Cib {
+  properties: Map<string, string>;
+  elements: Map<string, CibElement>;
+}
+
+export interface NodeState {
+  hostname: string;
+  packages: Set<string>;
+  /** Unit name (with its .service suffix) → state; absent = no such unit. */
+  units: Map<string, UnitState>;
+  /** User → password in clear (the sim's stand-in for a hash); undefined = locked (`!`). */
+  shadow: Map<string, string | undefined>;
+  devices: Map<string, BlockDevice>;
+  drbd: Map<string, DrbdResource>;
+  /** How drbdadm answers for an unconfigured resource (8.4 says "Unconfigured", 9 fails). */
+  drbdVersion: "8.4" | "9";
+  pvs: Map<string, { vg?: string }>;
+  vgs: Map<string, VolumeGroup>;
+  /** `vg/lv` → LV. Its device node is /dev/vg/lv while active. */
+  lvs: Map<string, LogicalVolume>;
+  sbd: Map<string, SbdHeader>;
+  /** Where pcs keeps its tokens: known-hosts (0.10+) or the older tokens file (0.9). */
+  pcsVersion: "0.9" | "0.10" | "0.11";
+  /** Running corosync's cluster name and ring0 addresses, read from corosync.conf at (re)start. */
+  corosync?: { name: string; addresses: string[] };
+  /** The other cluster nodes, as this node's Pacemaker sees them. */
+  peers: { name: string; online: boolean }[];
+  cib: Cib;
+  /** Top-level resource id → node → role, what crm_mon reports. */
+  roles: Map<string, Map<string, string>>;
+  failures: { opKey: string; node: string; reason: string }[];
+}
+
+/** Units the cluster packages ship (Debian names). */
+const PACKAGE_UNITS: Record<string, string[]> = {
+  corosync: ["corosync.service"],
+  pacemaker: ["pacemaker.service"],
+  pcs: ["pcsd.service"],
+  "dlm-controld": ["dlm.service"],
+  "lvm2-lockd": ["lvmlockd.service", "lvmlocks.service"],
+  sbd: ["sbd.service"],
+};
+
+export const KNOWN_HOSTS = "/var/lib/pcsd/known-hosts";
+export const PCS_TOKENS = "/var/lib/pcsd/tokens";
+const COROSYNC_CONF = "/etc/corosync/corosync.conf";
+
+const DEBIAN_HOSTS = `127.0.0.1\tlocalhost
+127.0.1.1\tdebian
+
+# The following lines are desirable for IPv6 capable hosts
+::1     localhost ip6-localhost ip6-loopback
+ff02::1 ip6-allnodes
+ff02::2 ip6-allrouters
+`;
+
+const unitName = (u: string) => (u.includes(".") ? u : `${u}.service`);
+const uuidOf = (seed: string) => {
+  const h = createHash("sha256").update(seed).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+const fail = (code: number, stderr: string) => exitWith(code, stderr.endsWith("\n") ? stderr : `${stderr}\n`);
+
+export class NodeSim {
+  readonly t: FakeTransport;
+  readonly state: NodeState;
+  /** Command lines that changed, or tried to change, the node; in order. */
+  readonly mutations: string[] = [];
+  /** Command lines the sim has no model for; they were answered with exit 127. */
+  readonly unknown: string[] = [];
+
+  /** A Debian 12 node as installed: no cluster packages, hostname `debian`. */
+  constructor(readonly name: string) {
+    this.t = new FakeTransport(name);
+    this.state = {
+      hostname: "debian",
+      packages: new Set(["python3", "systemd", "coreutils"]),
+      units: new Map(),
+      shadow: new Map([["root", "root-pw"]]),
+      devices: new Map(),
+      drbd: new Map(),
+      drbdVersion: "8.4",
+      pvs: new Map(),
+      vgs: new Map(),
+      lvs: new Map(),
+      sbd: new Map(),
+      pcsVersion: "0.11",
+      peers: [],
+      cib: { properties: new Map(), elements: new Map() },
+      roles: new Map(),
+      failures: [],
+    };
+    this.t.setFile("/etc/hosts", DEBIAN_HOSTS);
+    // Registered first, so it has the lowest priority: a test can still script a reply on top.
+    this.t.on(
+      () => true,
+      (call) => this.dispatch(call),
+    );
+  }
+
+  // ---- setup helpers (not recorded as calls) ------------------------------------------------
+
+  /** Installs packages as apt would: their units (disabled, stopped) and the hacluster user. */
+  install(...names: string[]): this {
+    for (const n of names) {
+      this.state.packages.add(n);
+      for (const u of PACKAGE_UNITS[n] ?? []) if (!this.state.units.has(u)) this.state.units.set(u, { enabled: false, active: false });
+      if (n === "pacemaker" && !this.state.shadow.has("hacluster")) this.state.shadow.set("hacluster", undefined);
+    }
+    return this;
+  }
+
+  unit(name: string, state: UnitState): this {
+    this.state.units.set(unitName(name), { ...state });
+    return this;
+  }
+
+  disk(path: string, signature?: Signature): this {
+    this.state.devices.set(path, { present: true, ...(signature ? { signature } : {}) });
+    return this;
+  }
+
+  drbdResource(name: string, r: Partial<DrbdResource> & { disk: string }): this {
+    const res: DrbdResource = { device: "/dev/drbd0", metadata: false, up: false, role: "Secondary", local: "Inconsistent", peer: { up: false, disk: "Inconsistent" }, syncing: false, ...r };
+    this.state.drbd.set(name, res);
+    this.syncDrbdDevice(res);
+    return this;
+  }
+
+  /** A PV on `device` (which must already be a present device), in `vg` if given. */
+  pv(device: string, vg?: string): this {
+    this.state.pvs.set(device, vg === undefined ? {} : { vg });
+    const dev = this.state.devices.get(device);
+    if (dev) dev.signature = { type: "LVM2_member" };
+    return this;
+  }
+
+  vg(name: string, vg: VolumeGroup): this {
+    this.state.vgs.set(name, { ...vg, pvs: [...vg.pvs] });
+    for (const pv of vg.pvs) this.pv(pv, name);
+    return this;
+  }
+
+  /** An LV `vg/lv`; its device node exists while it is active and keeps its signature when not. */
+  lv(key: string, lv: LogicalVolume & { signature?: Signature }): this {
+    this.state.lvs.set(key, { size: lv.size, active: lv.active });
+    this.state.devices.set(`/dev/${key}`, { present: lv.active, ...(lv.signature ? { signature: lv.signature } : {}) });
+    return this;
+  }
+
+  /** Starts corosync and Pacemaker in the model, as if `systemctl start` had run earlier. */
+  clusterRunning(peers: { name: string; online: boolean }[]): this {
+    this.install("corosync", "pacemaker", "pacemaker-cli-utils", "pcs");
+    this.unit("corosync.service", { enabled: true, active: true }).unit("pacemaker.service", { enabled: true, active: true });
+    this.state.hostname = this.name;
+    this.state.peers = peers.map((p) => ({ ...p }));
+    const conf = this.t.fileText(COROSYNC_CONF);
+    this.state.corosync = conf ? parseCorosync(conf) : { name: "gfscluster", addresses: [] };
+    return this;
+  }
+
+  /** Puts the elements these pcs commands define straight into the live CIB. */
+  loadCib(commands: string[][]): this {
+    const desired = desiredFromPcs(commands);
+    if ("error" in desired) throw new Error(desired.error);
+    mergeCib(this.state.cib, desired.cib);
+    return this;
+  }
+
+  /** The other nodes join: everyone online, quorum follows. */
+  peersJoin(): void {
+    for (const p of this.state.peers) p.online = true;
+  }
+
+  /** Pacemaker reaches its goal: every configured resource runs (promoted where promotable) on every online node. */
+  pacemakerSettles(): void {
+    const online = this.onlineNodes();
+    for (const el of this.state.cib.elements.values()) {
+      if (el.section !== "resources") continue;
+      const roles = new Map<string, string>();
+      if (el.tag === "clone" || el.tag === "master") for (const n of online) roles.set(n, el.promotable ? "Promoted" : "Started");
+      else if (online[0] !== undefined) roles.set(online[0], "Started");
+      this.state.roles.set(el.id, roles);
+    }
+  }
+
+  /** The model and every file, as one comparable value: equal snapshots = nothing changed. */
+  snapshot(): string {
+    const sorted = <V>(m: Map<string, V>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
+    const files = [...this.t.files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, f]) => [p, f.body.toString("base64"), f.mode, f.owner, f.group]);
+    const s = this.state;
+    return JSON.stringify({
+      ...s,
+      packages: [...s.packages].sort(),
+      units: sorted(s.units),
+      shadow: sorted(s.shadow),
+      devices: sorted(s.devices),
+      drbd: sorted(s.drbd),
+      pvs: sorted(s.pvs),
+      vgs: sorted(s.vgs),
+      lvs: sorted(s.lvs),
+      sbd: sorted(s.sbd),
+      cib: { properties: sorted(s.cib.properties), elements: sorted(s.cib.elements) },
+      roles: sorted(s.roles).map(([id, m]) => [id, sorted(m)]),
+      files,
+    });
+  }
+
+  /** Paths written through the transport, and command lines that changed the node, since call index `from`. */
+  changesSince(from: number, mutationsFrom: number): string[] {
+    const writes = this.t.calls.slice(from).flatMap((c) => (c.kind === "writeFile" ? [`writeFile ${c.path}`] : []));
+    return [...writes, ...this.mutations.slice(mutationsFrom)];
+  }
+
+  /** The exec'd command lines, as the fake records them. */
+  commandLines(): string[] {
+    return this.t.commandLines();
+  }
+
+  // ---- the commands ------------------------------------------------------------------------------
+
+  private onlineNodes(): string[] {
+    const self = this.unitActive("pacemaker.service") ? [this.state.hostname] : [];
+    return [...self, ...this.state.peers.filter((p) => p.online).map((p) => p.name)].sort();
+  }
+
+  private allNodes(): string[] {
+    return [this.state.hostname, ...this.state.peers.map((p) => p.name)].sort();
+  }
+
+  private unitActive(u: string): boolean {
+    return this.state.units.get(unitName(u))?.active === true;
+  }
+
+  private syncDrbdDevice(r: DrbdResource): void {
+    const dev = this.state.devices.get(r.device);
+    if (dev) dev.present = r.up;
+    else this.state.devices.set(r.device, { present: r.up });
+  }
+
+  private mutate(call: FakeExecCall): void {
+    this.mutations.push(quoteCommand([call.command, ...call.args]));
+  }
+
+  private dispatch(call: FakeExecCall): ExecResult {
+    const { command, args } = call;
+    const reply = this.answer(command, args, call);
+    if (reply === undefined) {
+      const line = quoteCommand([command, ...args]);
+      this.unknown.push(line);
+      return exitWith(127, `node-sim: no model for ${line}\n`);
+    }
+    return reply;
+  }
+
+  private answer(command: string, args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    switch (command) {
+      case "dpkg-query":
+        return this.dpkgQuery(args);
+      case "apt-get":
+        return this.aptGet(args, call);
+      case "uname":
+        return args[0] === "-n" && args.length === 1 ? ok(`${this.state.hostname}\n`) : undefined;
+      case "hostnamectl":
+        if (args[0] !== "set-hostname" || args.length !== 2) return undefined;
+        this.mutate(call);
+        this.state.hostname = args[1] as string;
+        return ok();
+      case "systemctl":
+        return this.systemctl(args, call);
+      case "corosync-cmapctl":
+        return this.cmapctl(args);
+      case "corosync-cfgtool":
+        if (args[0] !== "-R") return undefined;
+        this.mutate(call);
+        if (!this.unitActive("corosync")) return fail(1, "Could not initialize corosync configuration API error 2");
+        this.state.corosync = parseCorosync(this.t.fileText(COROSYNC_CONF) ?? "");
+        return ok("Reloading corosync.conf...\nDone\n");
+      case "stat":
+        return this.stat(args);
+      case "sha256sum": {
+        if (args.length !== 1) return undefined;
+        const f = this.t.files.get(args[0] as string);
+        if (!f) return fail(1, `sha256sum: ${args[0]}: No such file or directory`);
+        return ok(`${createHash("sha256").update(f.body).digest("hex")}  ${args[0]}\n`);
+      }
+      case "python3":
+      case "/usr/bin/python3":
+        return this.python(args, call);
+      case "chpasswd":
+        return this.chpasswd(call);
+      case "pcs":
+        return this.pcs(args, call);
+      case "drbdadm":
+        return this.drbdadm(args, call);
+      case "test":
+        return this.test(args);
+      case "blkid":
+        return this.blkid(args);
+      case "pvs":
+      case "vgs":
+      case "lvs":
+        return this.lvmReport(command, args);
+      case "pvcreate":
+      case "vgcreate":
+      case "vgchange":
+      case "lvcreate":
+      case "lvchange":
+        this.mutate(call);
+        return this.lvmChange(command, args);
+      case "mkfs.gfs2":
+        this.mutate(call);
+        return this.mkfsGfs2(args);
+      case "tunegfs2":
+        return this.tunegfs2(args);
+      case "sbd":
+        return this.sbd(args, call);
+      case "crm_mon":
+        return args.join(" ") === "-1 --output-as=xml" ? this.crmMon() : undefined;
+      case "cibadmin":
+        return this.cibadmin(args);
+      case "sh":
+        return this.sh(args, call);
+      case "mkdir":
+        if (args[0] !== "-p") return undefined;
+        this.mutate(call);
+        return ok();
+      case "mv": {
+        if (args[0] !== "-f" || args.length !== 3) return undefined;
+        this.mutate(call);
+        const [, from, to] = args as [string, string, string];
+        const f = this.t.files.get(from);
+        if (!f) return fail(1, `mv: cannot stat '${from}': No such file or directory`);
+        this.t.files.delete(from);
+        this.t.files.set(to, f);
+        return ok();
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private dpkgQuery(args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "-W" || !args[1]?.startsWith("-f=${Package}")) return undefined;
+    const names = args.slice(2);
+    const have = names.filter((n) => this.state.packages.has(n));
+    const missing = names.filter((n) => !this.state.packages.has(n));
+    return {
+      code: missing.length ? 1 : 0,
+      stdout: have.map((n) => `${n}\tii \n`).join(""),
+      stderr: missing.map((n) => `dpkg-query: no packages found matching ${n}\n`).join(""),
+    };
+  }
+
+  private aptGet(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    if (args[0] === "update") {
+      this.mutate(call);
+      return ok("Reading package lists...\n");
+    }
+    if (args[0] !== "install") return undefined;
+    this.mutate(call);
+    if (call.options.env?.DEBIAN_FRONTEND !== "noninteractive") return fail(1, "debconf: unable to initialize frontend: Dialog");
+    this.install(...args.slice(1).filter((a) => !a.startsWith("-")));
+    return ok();
+  }
+
+  private systemctl(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const [verb, ...rest] = args;
+    const units = rest.map(unitName);
+    if (verb === "is-enabled" || verb === "is-active") {
+      if (units.length !== 1) return undefined;
+      const u = this.state.units.get(units[0] as string);
+      if (verb === "is-active") return u?.active ? ok("active\n") : exitWith(3, "", "inactive\n");
+      if (!u) return fail(1, `Failed to get unit file state for ${units[0]}: No such file or directory`);
+      return u.enabled ? ok("enabled\n") : exitWith(1, "", "disabled\n");
+    }
+    if (!["enable", "disable", "start", "stop", "restart"].includes(verb ?? "")) return undefined;
+    this.mutate(call);
+    for (const name of units) {
+      const u = this.state.units.get(name);
+      if (!u) return fail(verb === "enable" || verb === "disable" ? 1 : 5, `Failed to ${verb} unit: Unit ${name} not found.`);
+      if (verb === "enable") u.enabled = true;
+      else if (verb === "disable") u.enabled = false;
+      else if (verb === "stop") this.stopUnit(name);
+      else {
+        if (verb === "restart") this.stopUnit(name);
+        const why = this.startUnit(name);
+        if (why) return fail(1, `Job for ${name} failed because the control process exited with error code.\n${why}`);
+      }
+    }
+    return ok();
+  }
+
+  /** Starts a unit with its systemd dependencies; returns why it cannot start. */
+  private startUnit(name: string): string | undefined {
+    const u = this.state.units.get(name);
+    if (!u) return `Unit ${name} not found.`;
+    if (name === "corosync.service") {
+      const conf = this.t.fileText(COROSYNC_CONF);
+      if (conf === undefined) return "corosync: Can't read file /etc/corosync/corosync.conf";
+      if (!this.t.files.has("/etc/corosync/authkey")) return "corosync: Could not open /etc/corosync/authkey";
+      this.state.corosync = parseCorosync(conf);
+    }
+    // pacemaker.service Requires=corosync.service.
+    if (name === "pacemaker.service") {
+      const why = this.unitActive("corosync") ? undefined : this.startUnit("corosync.service");
+      if (why) return why;
+    }
+    u.active = true;
+    return undefined;
+  }
+
+  private stopUnit(name: string): void {
+    const u = this.state.units.get(name);
+    if (!u) return;
+    u.active = false;
+    if (name === "corosync.service") {
+      delete this.state.corosync;
+      this.stopUnit("pacemaker.service");
+    }
+  }
+
+  private cmapctl(args: readonly string[]): ExecResult | undefined {
+    const running = this.state.corosync;
+    if (!this.unitActive("corosync") || !running) return fail(1, "Failed to initialize the cmap API. Error CS_ERR_LIBRARY");
+    if (args[0] === "-g" && args[1] === "totem.cluster_name") return ok(`totem.cluster_name (str) = ${running.name}\n`);
+    if (args[0] === "-b" && args[1] === "nodelist.node") {
+      return ok(running.addresses.map((a, i) => `nodelist.node.${i}.nodeid (u32) = ${i + 1}\nnodelist.node.${i}.ring0_addr (str) = ${a}\n`).join(""));
+    }
+    return undefined;
+  }
+
+  private stat(args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "-c" || args[1] !== "%a %U %G" || args.length !== 3) return undefined;
+    const f = this.t.files.get(args[2] as string);
+    if (!f) return fail(1, `stat: cannot statx '${args[2]}': No such file or directory`);
+    return ok(`${f.mode.toString(8)} ${f.owner} ${f.group}\n`);
+  }
+
+  private python(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    // The password check: `python3 -W ignore -c <script> USER`, password on stdin.
+    if (args[0] === "-W" && args[2] === "-c" && args.length === 5 && /crypt\.crypt/.test(args[3] ?? "")) {
+      const hash = this.state.shadow.get(args[4] as string);
+      const given = call.options.stdin?.toString();
+      return hash !== undefined && given === hash ? ok() : exitWith(1);
+    }
+    const script = args[0] ?? "";
+    if (!script.startsWith("/")) return undefined;
+    if (!this.t.files.has(script)) return fail(2, `/usr/bin/python3: can't open file '${script}': [Errno 2] No such file or directory`);
+    if (script.endsWith("-pcs_batch.py")) return this.pcsBatch(args.slice(1), call);
+    if (script.endsWith("-cib_sync.py")) return this.cibSync(args.slice(1), call);
+    return undefined;
+  }
+
+  private chpasswd(call: FakeExecCall): ExecResult {
+    this.mutate(call);
+    for (const line of (call.options.stdin?.toString() ?? "").split("\n").filter(Boolean)) {
+      const at = line.indexOf(":");
+      const user = line.slice(0, at);
+      if (at < 1 || !this.state.shadow.has(user)) return fail(1, `chpasswd: line 1: user '${user}' does not exist`);
+      this.state.shadow.set(user, line.slice(at + 1));
+    }
+    return ok();
+  }
+
+  private pcs(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const auth = this.state.pcsVersion === "0.9" ? args[0] === "cluster" && args[1] === "auth" : args[0] === "host" && args[1] === "auth";
+    if (!auth) return undefined;
+    this.mutate(call);
+    const u = args.indexOf("-u");
+    if (u < 0 || args[u + 1] !== "hacluster") return fail(1, "Error: Unable to authenticate: no user");
+    if (!this.unitActive("pcsd")) return fail(1, "Error: Unable to communicate with pcsd");
+    const password = call.options.stdin?.toString().replace(/\n$/, "");
+    if (password === undefined || password !== this.state.shadow.get("hacluster")) return fail(1, "Error: Unable to authenticate, try running 'pcs host auth' again");
+    const names = args.slice(2, u).filter((a) => !a.startsWith("addr="));
+    if (this.state.pcsVersion === "0.9") {
+      const tokens = Object.fromEntries(names.map((n) => [n, uuidOf(`token-${n}`)]));
+      this.t.setFile(PCS_TOKENS, JSON.stringify({ format_version: 2, data_version: 1, tokens }, null, 2), { mode: 0o600 });
+    } else {
+      const addr = (n: string) => args[args.indexOf(n) + 1]?.replace(/^addr=/, "") ?? n;
+      const known = Object.fromEntries(names.map((n) => [n, { dest_list: [{ addr: addr(n), port: 2224 }], token: uuidOf(`token-${n}`) }]));
+      this.t.setFile(KNOWN_HOSTS, JSON.stringify({ format_version: 1, data_version: 1, known_hosts: known }, null, 4), { mode: 0o600 });
+    }
+    return ok(names.map((n) => `${n}: Authorized\n`).join(""));
+  }
+
+  private drbdadm(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const verb = args[0];
+    const resName = args[args.length - 1] as string;
+    const r = this.state.drbd.get(resName);
+    const readOnly = verb === "cstate" || verb === "dstate" || verb === "dump-md";
+    if (!readOnly) this.mutate(call);
+    if (!r) return fail(10, `'${resName}' not defined in your config (for this host).`);
+    const unconfigured = () => (this.state.drbdVersion === "8.4" ? ok("Unconfigured\n") : fail(10, `${resName}: No such resource`));
+    switch (verb) {
+      case "cstate":
+        if (!r.up) return unconfigured();
+        return ok(`${!r.peer.up ? "WFConnection" : r.syncing ? "SyncSource" : "Connected"}\n`);
+      case "dstate":
+        if (!r.up) return unconfigured();
+        return ok(`${r.local}/${r.peer.up ? r.peer.disk : "DUnknown"}\n`);
+      case "dump-md":
+        if (r.up) return fail(20, `Device '${r.device.replace("/dev/drbd", "")}' is configured!\nCommand 'drbdmeta ${r.device.replace("/dev/drbd", "")} v08 ${r.disk} internal dump-md' terminated with exit code 20`);
+        if (!r.metadata) return fail(255, `No valid meta data found`);
+        return ok(`# DRBD meta data dump\nversion "v08";\nuuid {\n    0x0000000000000004; 0x0000000000000000; 0x0000000000000000; 0x0000000000000000;\n    flags 0x00000000;\n}\nla-size-sect 8388280;\n`);
+      case "create-md": {
+        if (args.length !== 3 || args[1] !== "--force") return undefined;
+        if (r.up) return fail(20, `Device '${r.device}' is configured!`);
+        const disk = this.state.devices.get(r.disk);
+        if (!disk?.present) return fail(20, `open(${r.disk}) failed: No such file or directory`);
+        r.metadata = true;
+        r.local = "Inconsistent";
+        disk.signature = { type: "drbd" };
+        return ok("initializing activity log\ninitializing bitmap (128 KB) to all zero\nWriting meta data...\nNew drbd meta data block successfully created.\n");
+      }
+      case "up":
+        if (args.length !== 2) return undefined;
+        if (r.up) return fail(10, `${r.device}: Failure: (161) Minor or volume exists already (delete it first)`);
+        if (!r.metadata) return fail(10, `${r.device}: Failure: (119) No valid meta-data signature found.\n\n\t==> Use 'drbdadm create-md res' to initialize meta-data area. <==`);
+        r.up = true;
+        this.syncDrbdDevice(r);
+        return ok();
+      case "adjust":
+        return args.length === 2 ? ok() : undefined;
+      case "primary":
+        if (args.length !== 3 || args[1] !== "--force") return undefined;
+        if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
+        r.role = "Primary";
+        r.local = "UpToDate";
+        r.syncing = r.peer.up && r.peer.disk !== "UpToDate";
+        return ok();
+      case "secondary":
+        if (args.length !== 2) return undefined;
+        if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
+        r.role = "Secondary";
+        return ok();
+      case "new-current-uuid":
+        if (args.length !== 3 || args[1] !== "--clear-bitmap") return undefined;
+        if (!r.up || !r.peer.up) return fail(10, `${r.device}: State change failed: (-15) Need a connection to start verify or resync`);
+        r.local = "UpToDate";
+        r.peer.disk = "UpToDate";
+        return ok();
+      default:
+        return undefined;
+    }
+  }
+
+  private test(args: readonly string[]): ExecResult | undefined {
+    if (args.length !== 2) return undefined;
+    const [flag, path] = args as [string, string];
+    if (flag === "-b") return this.state.devices.get(path)?.present ? ok() : exitWith(1);
+    if (flag === "-s") return (this.t.files.get(path)?.body.length ?? 0) > 0 ? ok() : exitWith(1);
+    return undefined;
+  }
+
+  private blkid(args: readonly string[]): ExecResult | undefined {
+    if (args.join(" ") !== `-p -o export ${args[3] ?? ""}` || args.length !== 4) return undefined;
+    const path = args[3] as string;
+    const dev = this.state.devices.get(path);
+    if (!dev?.present) return fail(2, `error: ${path}: No such file or directory`);
+    const sig = dev.signature;
+    // Exit 2: nothing found, the way `blkid -p` reports a blank device.
+    if (!sig) return exitWith(2);
+    const lines = [`DEVNAME=${path}`];
+    if (sig.ptType) lines.push(`PTUUID=${uuidOf(path).slice(0, 8)}`, `PTTYPE=${sig.ptType}`);
+    if (sig.type === "gfs2") lines.push(`LABEL=${sig.lockTable ?? ""}`);
+    if (sig.type) lines.push(`UUID=${uuidOf(path)}`, ...(sig.type === "LVM2_member" ? ["VERSION=LVM2 001"] : ["BLOCK_SIZE=4096"]), `TYPE=${sig.type}`, `USAGE=${sig.type === "LVM2_member" || sig.type === "drbd" ? "raid" : "filesystem"}`);
+    return ok(`${lines.join("\n")}\n`);
+  }
+
+  private lvmReport(command: string, args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "--noheadings" || args[1] !== "-o" || args.length !== 4) return undefined;
+    const [, , fields, target] = args as [string, string, string, string];
+    if (command === "pvs") {
+      const pv = this.state.pvs.get(target);
+      if (!pv) return fail(5, `  Failed to find physical volume "${target}".`);
+      if (fields === "pv_name") return ok(`  ${target}\n`);
+      if (fields === "vg_name") return ok(`  ${pv.vg ?? ""}\n`);
+      return undefined;
+    }
+    if (command === "vgs") {
+      const vg = this.state.vgs.get(target);
+      if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
+      if (fields !== "vg_name,vg_lock_type,pv_name") return undefined;
+      // Columns are padded to the header's width, so an empty field is only blanks.
+      return ok(vg.pvs.map((pv) => `  ${target} ${vg.lockType.padEnd(8)} ${pv}\n`).join(""));
+    }
+    const lv = this.state.lvs.get(target);
+    if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
+    return fields === "lv_name" ? ok(`  ${target.split("/")[1] ?? ""}\n`) : undefined;
+  }
+
+  private lvmChange(command: string, args: readonly string[]): ExecResult | undefined {
+    const s = this.state;
+    switch (command) {
+      case "pvcreate": {
+        if (args.length !== 1) return undefined;
+        const dev = s.devices.get(args[0] as string);
+        if (!dev?.present) return fail(5, `  No device found for ${args[0]}.`);
+        if (s.pvs.get(args[0] as string)?.vg) return fail(5, `  Can't initialize physical volume "${args[0]}" of volume group "${s.pvs.get(args[0] as string)?.vg}" without -ff`);
+        s.pvs.set(args[0] as string, {});
+        dev.signature = { type: "LVM2_member" };
+        return ok(`  Physical volume "${args[0]}" successfully created.\n`);
+      }
+      case "vgcreate": {
+        const rest = [...args];
+        let lockType: VolumeGroup["lockType"] = "";
+        if (rest[0] === "--shared") {
+          lockType = "dlm";
+          rest.shift();
+        } else if (rest[0] === "--clustered" && rest[1] === "y") {
+          lockType = "clvm";
+          rest.splice(0, 2);
+        }
+        const [vg, ...pvs] = rest;
+        if (vg === undefined || pvs.length === 0 || rest.some((a) => a.startsWith("-"))) return undefined;
+        if (s.vgs.has(vg)) return fail(5, `  A volume group called ${vg} already exists.`);
+        for (const pv of pvs) {
+          const p = s.pvs.get(pv);
+          if (!p) return fail(5, `  Device ${pv} not found (or ignored by filtering).`);
+          if (p.vg) return fail(5, `  Physical volume '${pv}' is already in volume group '${p.vg}'`);
+        }
+        for (const pv of pvs) s.pvs.set(pv, { vg });
+        s.vgs.set(vg, { lockType, pvs, lockStarted: lockType === "dlm" });
+        return ok(`  Volume group "${vg}" successfully created\n`);
+      }
+      case "vgchange": {
+        if (args[0] !== "--lockstart" || args.length !== 2) return undefined;
+        const vg = s.vgs.get(args[1] as string);
+        if (!vg) return fail(5, `  Volume group "${args[1]}" not found`);
+        if (vg.lockType === "dlm") vg.lockStarted = true;
+        return ok();
+      }
+      case "lvcreate": {
+        const opt = (flag: string) => {
+          const i = args.indexOf(flag);
+          return i >= 0 ? args[i + 1] : undefined;
+        };
+        const name = opt("-n");
+        const size = opt("-l") ?? opt("-L");
+        const vgName = args[args.length - 1] as string;
+        if (!name || !size) return undefined;
+        const vg = s.vgs.get(vgName);
+        if (!vg) return fail(5, `  Volume group "${vgName}" not found`);
+        if (vg.lockType === "dlm" && !vg.lockStarted) return fail(5, `  VG ${vgName} lock failed: lockspace is not started\n  Cannot access VG ${vgName} due to failed lock.`);
+        const key = `${vgName}/${name}`;
+        if (s.lvs.has(key)) return fail(5, `  Logical Volume "${name}" already exists in volume group "${vgName}"`);
+        const active = opt("--activate") !== "n";
+        s.lvs.set(key, { size, active });
+        // lvcreate wipes the start of a new LV, so it begins without a signature.
+        s.devices.set(`/dev/${key}`, { present: active });
+        return ok(`  Logical volume "${name}" created.\n`);
+      }
+      case "lvchange": {
+        if (args[0] !== "--activate" || args.length !== 3) return undefined;
+        const key = args[2] as string;
+        const lv = s.lvs.get(key);
+        if (!lv) return fail(5, `  Failed to find logical volume "${key}"`);
+        const vg = s.vgs.get(key.split("/")[0] as string);
+        const activate = args[1] !== "n";
+        if (activate && vg?.lockType === "dlm" && !vg.lockStarted) return fail(5, `  LV ${key} lock failed: lockspace is not started`);
+        lv.active = activate;
+        const dev = s.devices.get(`/dev/${key}`);
+        if (dev) dev.present = activate;
+        else s.devices.set(`/dev/${key}`, { present: activate });
+        return ok();
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private mkfsGfs2(args: readonly string[]): ExecResult | undefined {
+    const t = args.indexOf("-t");
+    const table = t >= 0 ? args[t + 1] : undefined;
+    const path = args[args.length - 1] as string;
+    if (!table || path.startsWith("-")) return undefined;
+    const dev = this.state.devices.get(path);
+    if (!dev?.present) return fail(1, `mkfs.gfs2: Could not open ${path}: No such file or directory`);
+    // Without -O, mkfs.gfs2 asks before overwriting and reads "no" from an empty stdin.
+    if (dev.signature && !args.includes("-O")) return fail(1, `It appears to contain an existing filesystem (${dev.signature.type ?? "unknown"})\nAre you sure you want to proceed? [y/n] Aborted.`);
+    dev.signature = { type: "gfs2", lockTable: table };
+    return ok(`${path} is a symbolic link to ...\nThis will destroy any data on ${path}\nDevice:                    ${path}\nLock protocol:             lock_dlm\nLock table:                ${table}\n`);
+  }
+
+  private tunegfs2(args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "-l" || args.length !== 2) return undefined;
+    const path = args[1] as string;
+    const dev = this.state.devices.get(path);
+    if (!dev?.present) return fail(1, `tunegfs2: Could not open ${path}: No such file or directory`);
+    if (dev.signature?.type !== "gfs2") return fail(1, `tunegfs2: ${path}: Not a GFS2 file system`);
+    const table = dev.signature.lockTable ?? "";
+    return ok(`tunegfs2 (Mar  1 2023 12:00:00)\nFile system volume name: ${table}\nFile system UUID: ${uuidOf(path)}\nFile system magic number: 0x1161970\nBlock size: 4096\nBlock shift: 12\nRoot inode: 33081\nMaster inode: 32854\nLock protocol: lock_dlm\nLock table: ${table}\n`);
+  }
+
+  private sbd(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const devices: string[] = [];
+    let watchdog: number | undefined;
+    let msgwait: number | undefined;
+    let verb: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === "-d") devices.push(args[++i] ?? "");
+      else if (a === "-1") watchdog = Number(args[++i]);
+      else if (a === "-4") msgwait = Number(args[++i]);
+      else if (verb === undefined) verb = a;
+      else return undefined;
+    }
+    if (verb === "dump" && devices.length === 1) {
+      const d = devices[0] as string;
+      const h = this.state.sbd.get(d);
+      if (!this.state.devices.get(d)?.present) return fail(1, `== disk ${d} unreadable!\nsbd failed; please check the logs.`);
+      if (!h) return fail(1, `==Dumping header on disk ${d}\n==Header on disk ${d} NOT dumped\nsbd failed; please check the logs.`);
+      return ok(
+        `==Dumping header on disk ${d}\nHeader version     : 2.1\nUUID               : ${uuidOf(d)}\nNumber of slots    : 255\nSector size        : 512\nTimeout (watchdog) : ${h.watchdog}\nTimeout (allocate) : 2\nTimeout (loop)     : 1\nTimeout (msgwait)  : ${h.msgwait}\n==Header on disk ${d} is dumped\n`,
+      );
+    }
+    if (verb === "create" && devices.length > 0 && watchdog !== undefined && msgwait !== undefined) {
+      this.mutate(call);
+      for (const d of devices) {
+        if (!this.state.devices.get(d)?.present) return fail(1, `== disk ${d} unreadable!`);
+      }
+      for (const d of devices) this.state.sbd.set(d, { watchdog, msgwait });
+      return ok(devices.map((d) => `Initializing device ${d}\nCreating version 2.1 header on device 3 (uuid: ${uuidOf(d)})\n`).join("") + "==Headers initialized.\n");
+    }
+    return undefined;
+  }
+
+  /** `crm_mon -1 --output-as=xml` as Pacemaker 2.1 prints it. */
+  private crmMon(): ExecResult {
+    if (!this.unitActive("pacemaker")) {
+      return exitWith(102, "crm_mon: Error: cluster is not available on this node\n", `<pacemaker-result api-version="2.30" request="crm_mon -1 --output-as=xml">\n  <status code="102" message="Not connected">\n    <errors>\n      <error>crm_mon: Error: cluster is not available on this node</error>\n    </errors>\n  </status>\n</pacemaker-result>\n`);
+    }
+    const all = this.allNodes();
+    const online = new Set(this.onlineNodes());
+    const quorate = online.size * 2 > all.length;
+    const idOf = (n: string) => all.indexOf(n) + 1;
+    const dc = this.state.hostname;
+    const attrs = (o: Record<string, string | number | boolean>) =>
+      Object.entries(o)
+        .map(([k, v]) => `${k}="${String(v)}"`)
+        .join(" ");
+    const out: string[] = [];
+    out.push(`<pacemaker-result api-version="2.30" request="crm_mon -1 --output-as=xml">`);
+    out.push(`  <summary>`);
+    out.push(`    <stack type="corosync" pacemakerd-state="running"/>`);
+    out.push(`    <current_dc ${attrs({ present: true, version: "2.1.5-a3f44794f94", name: dc, id: idOf(dc), with_quorum: quorate, mixed_version: false })}/>`);
+    out.push(`    <last_update time="Mon Jan  8 10:00:00 2024"/>`);
+    out.push(`    <last_change time="Mon Jan  8 09:59:00 2024" user="root" client="cibadmin" origin="${dc}"/>`);
+    out.push(`    <nodes_configured number="${all.length}"/>`);
+    const resources = [...this.state.cib.elements.values()].filter((e) => e.section === "resources");
+    out.push(`    <resources_configured number="${resources.reduce((n, e) => n + e.members.length * (e.tag === "clone" || e.tag === "master" ? all.length : 1), 0)}" disabled="0" blocked="0"/>`);
+    out.push(`    <cluster_options stonith-enabled="${this.state.cib.properties.get("stonith-enabled") ?? "true"}" symmetric-cluster="true" no-quorum-policy="${this.state.cib.properties.get("no-quorum-policy") ?? "stop"}" maintenance-mode="false" stop-all-resources="false" stonith-timeout-ms="60000" priority-fencing-delay-ms="0"/>`);
+    out.push(`  </summary>`);
+    out.push(`  <nodes>`);
+    for (const n of all) {
+      const up = online.has(n);
+      out.push(`    <node ${attrs({ name: n, id: idOf(n), online: up, standby: false, standby_onfail: false, maintenance: false, pending: false, unclean: false, health: "green", feature_set: "3.16.2", shutdown: false, expected_up: up, is_dc: up && n === dc, resources_running: 0, type: "member" })}/>`);
+    }
+    out.push(`  </nodes>`);
+    const agents = new Map<string, string>();
+    for (const e of this.state.cib.elements.values()) for (const [m, agent] of Object.entries(e.agents)) agents.set(m, agent);
+    const resource = (id: string, role: string | undefined, node: string | undefined, indent: string) => {
+      const running = role !== undefined && role !== "Stopped" && node !== undefined;
+      const head = `${indent}<resource ${attrs({ id, resource_agent: agents.get(id) ?? "ocf:heartbeat:Dummy", role: running ? role : "Stopped", active: running, orphaned: false, blocked: false, maintenance: false, managed: true, failed: false, failure_ignored: false, nodes_running_on: running ? 1 : 0 })}`;
+      return running ? `${head}>\n${indent}  <node name="${node}" id="${idOf(node)}" cached="true"/>\n${indent}</resource>` : `${head}/>`;
+    };
+    out.push(`  <resources>`);
+    for (const e of resources) {
+      const roles = this.state.roles.get(e.id) ?? new Map<string, string>();
+      if (e.tag === "clone" || e.tag === "master") {
+        out.push(`    <clone ${attrs({ id: e.id, multi_state: e.promotable, unique: false, maintenance: false, managed: true, disabled: false, failed: false, failure_ignored: false })}>`);
+        all.forEach((n, i) => {
+          const role = roles.get(n);
+          if (e.group !== undefined) {
+            out.push(`      <group id="${e.group}:${i}" number_resources="${e.members.length}" maintenance="false" managed="true" disabled="false">`);
+            for (const m of e.members) out.push(resource(m, role, n, "        "));
+            out.push(`      </group>`);
+          } else for (const m of e.members) out.push(resource(m, role, n, "      "));
+        });
+        out.push(`    </clone>`);
+      } else if (e.tag === "group") {
+        const [node, role] = [...roles.entries()][0] ?? [undefined, undefined];
+        out.push(`    <group id="${e.id}" number_resources="${e.members.length}" maintenance="false" managed="true" disabled="false">`);
+        for (const m of e.members) out.push(resource(m, role, node, "      "));
+        out.push(`    </group>`);
+      } else {
+        const [node, role] = [...roles.entries()][0] ?? [undefined, undefined];
+        out.push(resource(e.id, role, node, "    "));
+      }
+    }
+    out.push(`  </resources>`);
+    if (this.state.failures.length) {
+      out.push(`  <failures>`);
+      for (const f of this.state.failures) out.push(`    <failure ${attrs({ op_key: f.opKey, node: f.node, exitstatus: "error", exitreason: f.reason, exitcode: 1, call: 12, status: "complete", "last-rc-change": "2024-01-08 09:59:30 +00:00", queued: 0, exec: 40, interval: 0, task: "start" })}/>`);
+      out.push(`  </failures>`);
+    }
+    out.push(`  <status code="0" message="OK"/>`);
+    out.push(`</pacemaker-result>`);
+    return ok(`<?xml version="1.0"?>\n${out.join("\n")}\n`);
+  }
+
+  private cibadmin(args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "--query" || args[1] !== "--scope" || args[2] !== "resources" || args[3] !== "--xpath" || args.length !== 5) return undefined;
+    if (!this.unitActive("pacemaker")) return fail(102, "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations");
+    const xpath = args[4] as string;
+    const drbd = /^\/\/primitive\[@type='drbd'\]\/instance_attributes\/nvpair\[@name='drbd_resource'\]\[@value='([^']+)'\]$/.exec(xpath);
+    if (!drbd) return undefined;
+    const found = [...this.state.cib.elements.values()].find((e) => Object.values(e.agents).includes("ocf:linbit:drbd") && e.definition.some((argv) => argv.includes(`drbd_resource=${drbd[1]}`)));
+    if (!found) return fail(105, "cibadmin: Could not query resources: No such device or address");
+    return ok(`<nvpair id="${found.members[0]}-instance_attributes-drbd_resource" name="drbd_resource" value="${drbd[1]}"/>\n`);
+  }
+
+  private sh(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    if (args[0] !== "-c") return undefined;
+    const script = args[1] ?? "";
+    if (args.length === 2 && script.startsWith("dpkg-query -W -f='${Version}' pcs")) {
+      return this.state.packages.has("pcs") ? ok("0.11.5-1") : fail(1, "package pcs is not installed");
+    }
+    if (args.length === 4 && script === 'cibadmin --empty > "$1"' && args[2] === "sh") {
+      this.mutate(call);
+      // The shell creates the file before it finds out there is no cibadmin.
+      if (!this.state.packages.has("pacemaker-cli-utils")) {
+        this.t.setFile(args[3] as string, "");
+        return fail(127, "sh: 1: cibadmin: not found");
+      }
+      this.t.setFile(args[3] as string, JSON.stringify({ sim: "cib", properties: {}, elements: {} }));
+      return ok();
+    }
+    return undefined;
+  }
+
+  /** pcs_batch.py: runs the stage's pcs commands against the file named by -f. */
+  private pcsBatch(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    if (args[0] !== "-f" || args.length !== 2) return undefined;
+    this.mutate(call);
+    if (!this.state.packages.has("pcs")) return fail(1, "importlib.metadata.PackageNotFoundError: No package metadata was found for pcs");
+    const file = args[1] as string;
+    if (!this.t.files.has(file)) return fail(1, `Error: unable to read the CIB file '${file}'`);
+    const commands = JSON.parse(call.options.stdin?.toString() ?? "[]") as string[][];
+    const desired = desiredFromPcs(commands);
+    const lines = commands.map((_, i) => JSON.stringify({ line: i + 1, rc: "error" in desired && desired.failedAt === i ? 1 : 0, seconds: 0.01, stdout: "" }));
+    if ("error" in desired) return { code: 1, stdout: lines.slice(0, desired.failedAt + 1).join("\n") + "\n", stderr: `Error: ${desired.error}\n` };
+    this.t.setFile(file, serializeCib(desired.cib));
+    return ok(lines.join("\n") + "\n");
+  }
+
+  /** cib_sync.py check|apply DESIRED: the managed difference, pushed on apply. */
+  private cibSync(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const [mode, file] = args;
+    if ((mode !== "check" && mode !== "apply") || file === undefined || args.length !== 2) return undefined;
+    if (mode === "apply") this.mutate(call);
+    if (!this.unitActive("pacemaker")) return fail(1, "subprocess.CalledProcessError: Command '['cibadmin', '--query']' returned non-zero exit status 102.");
+    const body = this.t.fileText(file);
+    if (body === undefined) return fail(1, `FileNotFoundError: [Errno 2] No such file or directory: '${file}'`);
+    const desired = parseCib(body);
+    let changes = cibDifferences(this.state.cib, desired);
+    let pushed = false;
+    if (mode === "apply" && changes.length) {
+      mergeCib(this.state.cib, desired);
+      pushed = true;
+      changes = cibDifferences(this.state.cib, desired);
+    }
+    return ok(`${JSON.stringify({ changes, pushed })}\n`);
+  }
+}
+
+function parseCorosync(conf: string): { name: string; addresses: string[] } {
+  return { name: /cluster_name:\s*(\S+)/.exec(conf)?.[1] ?? "", addresses: [...conf.matchAll(/ring0_addr:\s*(\S+)/g)].map((m) => m[1] as string) };
+}
+
+/** What a CIB built from nothing with these pcs commands holds, or the command pcs rejects. */
+export function desiredFromPcs(commands: readonly (readonly string[])[]): { cib: Cib } | { error: string; failedAt: number } {
+  const cib: Cib = { properties: new Map(), elements: new Map() };
+  const add = (e: CibElement) => cib.elements.set(e.id, e);
+  for (const [i, argv] of commands.entries()) {
+    const a = [...argv];
+    const [area, verb, id] = a;
+    if (area === "property" && verb === "set") {
+      for (const kv of a.slice(2)) {
+        const [k, v] = kv.split("=", 2) as [string, string | undefined];
+        cib.properties.set(k, v ?? "");
+      }
+    } else if ((area === "resource" || area === "stonith") && verb === "create" && id) {
+      const agent = area === "stonith" ? `stonith:${a[3] ?? ""}` : (a[3] ?? "");
+      const groupAt = a.indexOf("--group");
+      const group = groupAt >= 0 ? a[groupAt + 1] : undefined;
+      if (group !== undefined) {
+        const g = cib.elements.get(group) ?? { id: group, section: "resources", tag: "group", members: [], agents: {}, promotable: false, definition: [] };
+        g.members.push(id);
+        g.agents[id] = agent;
+        g.definition.push(a);
+        add(g);
+      } else if (a.includes("promotable") || a.includes("master")) {
+        const master = a.includes("master");
+        add({ id: `${id}-${master ? "master" : "clone"}`, section: "resources", tag: master ? "master" : "clone", members: [id], agents: { [id]: agent }, promotable: true, definition: [a] });
+      } else {
+        add({ id, section: "resources", tag: "primitive", members: [id], agents: { [id]: agent }, promotable: false, definition: [a] });
+      }
+    } else if (area === "resource" && verb === "clone" && id) {
+      const g = cib.elements.get(id);
+      if (!g) return { error: `unable to find resource '${id}'`, failedAt: i };
+      cib.elements.delete(id);
+      add({ id: `${id}-clone`, section: "resources", tag: "clone", members: g.members, agents: g.agents, ...(g.tag === "group" ? { group: id } : {}), promotable: false, definition: [...g.definition, a] });
+    } else if (area === "constraint" && verb === "location" && a[3] === "avoids") {
+      add({ id: `location-${id}-${a[4]}--INFINITY`, section: "constraints", tag: "rsc_location", members: [], agents: {}, promotable: false, definition: [a] });
+    } else if (area === "constraint" && verb === "order") {
+      const then = a.indexOf("then");
+      add({ id: `order-${a[then - 1]}-${a[a.length - 1]}-mandatory`, section: "constraints", tag: "rsc_order", members: [], agents: {}, promotable: false, definition: [a] });
+    } else if (area === "constraint" && verb === "colocation" && id === "add") {
+      add({ id: `colocation-${a[3]}-${a[a.length - 1]}-INFINITY`, section: "constraints", tag: "rsc_colocation", members: [], agents: {}, promotable: false, definition: [a] });
+    } else {
+      return { error: `node-sim does not model 'pcs ${a.join(" ")}'`, failedAt: i };
+    }
+  }
+  return { cib };
+}
+
+function serializeCib(cib: Cib): string {
+  return JSON.stringify({ sim: "cib", properties: Object.fromEntries(cib.properties), elements: Object.fromEntries(cib.elements) });
+}
+
+function parseCib(body: string): Cib {
+  const raw = JSON.parse(body) as { properties: Record<string, string>; elements: Record<string, CibElement> };
+  return { properties: new Map(Object.entries(raw.properties)), elements: new Map(Object.entries(raw.elements)) };
+}
+
+/** The same comparison cib_sync.py makes: managed properties, and managed elements by id. */
+function cibDifferences(live: Cib, desired: Cib): { kind: string; id: string; tag?: string; before?: string | null; after?: string }[] {
+  const changes: { kind: string; id: string; tag?: string; before?: string | null; after?: string }[] = [];
+  for (const [k, v] of desired.properties) {
+    const have = live.properties.get(k);
+    if (have !== v) changes.push({ kind: "property", id: k, before: have ?? null, after: v });
+  }
+  for (const [id, e] of desired.elements) {
+    const have = live.elements.get(id);
+    if (!have) changes.push({ kind: "add", id, tag: e.tag });
+    else if (JSON.stringify(have.definition) !== JSON.stringify(e.definition)) changes.push({ kind: "change", id, tag: e.tag });
+  }
+  return changes;
+}
+
+function mergeCib(live: Cib, desired: Cib): void {
+  for (const [k, v] of desired.properties) live.properties.set(k, v);
+  for (const [id, e] of desired.elements) live.elements.set(id, structuredClone(e));
+}
