@@ -91,5 +91,8 @@ export function testbedCommand(): Command {
       await prepareImage({ force: options.force ?? false });
     });
 
+  // addCommand() does not pass the parent's settings down, and without exitOverride commander
+  // itself would call process.exit on a usage error instead of throwing to the CLI's boundary.
+  for (const command of [testbed, ...testbed.commands]) command.exitOverride();
   return testbed;
 }

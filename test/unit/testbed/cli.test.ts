@@ -1,6 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CommanderError } from "commander";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatStatusTable, testbedCommand } from "../../../src/cli/testbed.js";
-import { UsageError } from "../../../src/errors.js";
+import { ConnectionError, UsageError } from "../../../src/errors.js";
 import { parseNodeName } from "../../../src/testbed/nodes.js";
 
 describe("testbed status table", () => {
@@ -16,8 +20,27 @@ describe("testbed status table", () => {
 });
 
 describe("testbed command", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.restoreAllMocks();
+  });
+
   it("has the up, down, status, ssh and build-image subcommands", () => {
     expect(testbedCommand().commands.map((c) => c.name())).toEqual(["up", "down", "status", "ssh", "build-image"]);
+  });
+
+  it("throws a usage error to the CLI's boundary instead of exiting the process", async () => {
+    vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    await expect(testbedCommand().parseAsync(["up", "--bogus"], { from: "user" })).rejects.toThrow(CommanderError);
+  });
+
+  it("passes the words after -- to ssh, options included, and refuses a VM that is not running", async () => {
+    // GIVEN an empty cache: no VM runs, so nothing is contacted
+    vi.stubEnv("GFSDEPLOY_CACHE", mkdtempSync(join(tmpdir(), "gfsdeploy-cli-test-")));
+    // WHEN / THEN the remote command's own options are not taken for ours
+    await expect(testbedCommand().parseAsync(["ssh", "node1", "--", "ls", "-la"], { from: "user" })).rejects.toThrow(
+      new ConnectionError("node1 is not running", "start the test bed with `gfsdeploy testbed up`"),
+    );
   });
 });
 
