@@ -295,8 +295,9 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     const lockTable = `${spec.cluster.name}:${fs.name}`;
     const journalSizeMb = Number.parseInt(fs.journalSize, 10);
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
-    // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here for a moment.
-    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", a], ["lvchange", "--activate", "sy", fs.device], mkfs, ["lvchange", "--activate", "n", fs.device]] : [mkfs];
+    // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here.
+    // It stays active (shared) afterwards: LVM-activate adopts it, and check can read it back.
+    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", a], ["lvchange", "--activate", "sy", fs.device], mkfs] : [mkfs];
     return b.add({
       id: `cluster/gfs2/${fs.name}/mkfs`,
       host: first.name,

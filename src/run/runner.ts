@@ -16,6 +16,8 @@ export interface RunOptions {
 export interface StepRecord {
   step: AnyStep;
   outcome: Outcome;
+  /** For a skipped step, the failed or refused step that stopped it; otherwise the step itself. */
+  root?: StepRecord;
   check?: CheckResult;
   error?: StepError;
   reason?: string;
@@ -43,7 +45,10 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   const started = Date.now();
   const emit = (e: RunEvent) => options.subscribers.forEach((s) => s(e));
   const records = new Map<string, StepRecord>();
+  // Every step gets its settle-once slot before any runs, so order in the plan cannot matter.
   const done = new Map<string, Promise<StepRecord>>();
+  const settle = new Map<string, (r: StepRecord) => void>();
+  for (const step of plan.steps) done.set(step.id, new Promise((resolve) => settle.set(step.id, resolve)));
   const hostQueue = new Map<string, Promise<unknown>>();
   emit({ type: "run-start", mode: options.mode, steps: plan.steps.length });
 
@@ -55,10 +60,17 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   };
 
   const execute = async (step: AnyStep): Promise<StepRecord> => {
+    const unknown = step.dependsOn.find((d) => !done.has(d));
+    if (unknown !== undefined) {
+      const record: StepRecord = { step, outcome: "failed", error: { message: `${step.id} depends on ${unknown}, which is not in the plan`, hint: "this is a gfsdeploy bug: please report it with your spec" } };
+      emit({ type: "step-end", id: step.id, outcome: "failed", ms: 0, error: record.error as StepError });
+      return record;
+    }
     const deps = await Promise.all(step.dependsOn.map((d) => done.get(d) as Promise<StepRecord>));
     const blocked = deps.find((d) => !succeeded(d.outcome) && !(options.mode === "plan" && (d.outcome === "change" || d.outcome === "pending")));
     if (blocked) {
-      const record: StepRecord = { step, outcome: "skipped", reason: `upstream ${blocked.step.id} ${blocked.outcome}` };
+      const root = blocked.root ?? blocked;
+      const record: StepRecord = { step, outcome: "skipped", root, reason: `upstream ${root.step.id} ${root.outcome}` };
       emit({ type: "step-end", id: step.id, outcome: "skipped", ms: 0, reason: record.reason });
       return record;
     }
@@ -99,7 +111,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     });
   };
 
-  for (const step of plan.steps) done.set(step.id, execute(step));
+  for (const step of plan.steps) void execute(step).then((r) => settle.get(step.id)?.(r));
   for (const [id, p] of done) records.set(id, await p);
   const counts: Record<Outcome, number> = { ok: 0, changed: 0, change: 0, pending: 0, refused: 0, failed: 0, skipped: 0 };
   for (const r of records.values()) counts[r.outcome]++;

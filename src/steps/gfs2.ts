@@ -27,7 +27,11 @@ export const mkfsGfs2: StepHandler<"mkfs-gfs2"> = {
     const p = step.params;
     for (const [command, ...args] of p.commands) {
       if (command === undefined) continue;
-      if (command === "mkfs.gfs2") await assertSafe(ctx, p.device, "mkfs.gfs2");
+      if (command === "mkfs.gfs2") {
+        // The device may only now be active here: a GFS2 made by an earlier run is kept.
+        if ((await signature(ctx, p.device)) === "gfs2" && (await lockTable(ctx, p.device)) === p.lockTable) return;
+        await assertSafe(ctx, p.device, "mkfs.gfs2");
+      }
       await run(ctx, command, args);
     }
   },

@@ -1,4 +1,4 @@
-import { assertSafe, guardDevice } from "./devices.js";
+import { assertSafe, guardDevice, signature } from "./devices.js";
 import type { StepHandler } from "./types.js";
 import { probe, runAll } from "./util.js";
 
@@ -6,20 +6,25 @@ export const pvcreate: StepHandler<"pvcreate"> = {
   async check(step, ctx) {
     const r = await probe(ctx, "pvs", ["--noheadings", "-o", "pv_name", step.params.device]);
     if (r.code === 0) return { status: "ok" };
+    // The DRBD device appears once DRBD is up and promoted, which earlier steps do.
+    if ((await signature(ctx, step.params.device)) === "missing") return { status: "change", reason: `pvcreate ${step.params.device} (once DRBD provides it)` };
     return (await guardDevice(ctx, step.params.device, "pvcreate")) ?? { status: "change", reason: `pvcreate ${step.params.device}` };
   },
   async apply(step, ctx) {
-    await assertSafe(ctx, step.params.device, "pvcreate");
-    await runAll(ctx, step.params.commands);
+    const device = step.params.device;
+    await assertSafe(ctx, device, "pvcreate");
+    // Forced: pvcreate would stop to ask before wiping the signature we were told to overwrite.
+    const commands = step.params.commands.map((argv) => (ctx.forced.has(device) && argv[0] === "pvcreate" ? ["pvcreate", "-ff", "-y", ...argv.slice(1)] : argv));
+    await runAll(ctx, commands);
   },
 };
 
 export const vgcreate: StepHandler<"vgcreate"> = {
   async check(step, ctx) {
     const p = step.params;
-    const r = await probe(ctx, "vgs", ["--noheadings", "-o", "vg_name,vg_lock_type,pv_name", p.vg]);
+    const r = await probe(ctx, "vgs", ["--noheadings", "-o", "vg_lock_type", p.vg]);
     if (r.code === 0) {
-      const lockType = r.stdout.trim().split(/\s+/)[1] ?? "";
+      const lockType = r.stdout.trim();
       if (p.locking === "lvmlockd" && lockType !== "dlm") return { status: "refuse", reason: `VG ${p.vg} exists but is not shared (lock type '${lockType || "none"}')`, hint: `convert it with vgchange --lock-type dlm ${p.vg} (cluster running), or rename the VG in the spec` };
       return { status: "ok" };
     }

@@ -23,10 +23,13 @@ export const haclusterPassword: StepHandler<"hacluster-password"> = {
 
 export const pcsAuth: StepHandler<"pcs-auth"> = {
   async check(step, ctx) {
-    const known = (await ctx.t.readFile("/var/lib/pcsd/known-hosts"))?.toString();
+    // pcs 0.10+ records authenticated nodes in known-hosts, pcs 0.9 in tokens.
+    const legacy = step.params.dialect === "0.9";
+    const text = (await ctx.t.readFile(legacy ? "/var/lib/pcsd/tokens" : "/var/lib/pcsd/known-hosts"))?.toString();
     let names: string[] = [];
     try {
-      names = Object.keys((JSON.parse(known ?? "{}") as { known_hosts?: Record<string, unknown> }).known_hosts ?? {});
+      const parsed = JSON.parse(text ?? "{}") as { known_hosts?: Record<string, unknown>; tokens?: Record<string, unknown> };
+      names = Object.keys((legacy ? parsed.tokens : parsed.known_hosts) ?? {});
     } catch {
       names = [];
     }

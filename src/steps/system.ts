@@ -75,7 +75,8 @@ export const service: StepHandler<"service"> = {
   async check(step, ctx) {
     const { unit, enabled, active } = step.params;
     const s = await unitState(ctx, unit);
-    if (!s.exists) return enabled ? { status: "refuse", reason: `unit ${unit} does not exist`, hint: "install the package that provides it" } : { status: "ok", note: "not installed" };
+    // A unit the packages step has yet to install is a change, not a refusal.
+    if (!s.exists) return enabled ? { status: "change", reason: `${unit} (not installed yet)` } : { status: "ok", note: "not installed" };
     const wrong: string[] = [];
     if (s.enabled !== enabled) wrong.push(enabled ? "enable" : "disable");
     if (active !== undefined && s.active !== active) wrong.push(active ? "start" : "stop");

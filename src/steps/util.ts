@@ -53,10 +53,10 @@ export function lineDiff(before: string, after: string, context = 2): string {
       ops.push({ tag: " ", line: a[i] ?? "" });
       i++;
       j++;
-    } else if (j < b.length && (i >= a.length || at(i, j + 1) >= at(i + 1, j))) {
-      ops.push({ tag: "+", line: b[j++] ?? "" });
-    } else {
+    } else if (i < a.length && (j >= b.length || at(i + 1, j) >= at(i, j + 1))) {
       ops.push({ tag: "-", line: a[i++] ?? "" });
+    } else {
+      ops.push({ tag: "+", line: b[j++] ?? "" });
     }
   }
   const near = (k: number) => ops.slice(Math.max(0, k - context), k + context + 1).some((o) => o.tag !== " ");
