@@ -235,9 +235,25 @@ describe("runner: order and concurrency", () => {
     expect(s.span("b")[0]).toBeGreaterThan(s.span("a")[1]);
   });
 
-  it("rejects a plan whose step depends on a step it does not contain, naming both", async () => {
+  it("runs a plan listed in reverse dependency order across hosts", async () => {
     const s = new Scripted();
-    await expect(s.run(planOf(step("b", "h1", ["ghost"])), "apply")).rejects.toThrow(/\bb\b.*ghost|ghost.*\bb\b/);
+    const plan = planOf(step("d", "h1", ["c"]), step("c", "h2", ["b"]), step("b", "h1", ["a"]), step("a", "h2"));
+    const result = await s.run(plan, "apply");
+    expect(outcomes(result)).toEqual({ d: "changed", c: "changed", b: "changed", a: "changed" });
+    for (const st of plan.steps) for (const dep of st.dependsOn) expect(s.span(st.id)[0], `${st.id} after ${dep}`).toBeGreaterThan(s.span(dep)[1]);
+  });
+
+  it("fails a step that depends on a step the plan does not contain, naming both, and skips what depends on it", async () => {
+    // GIVEN b depends on ghost, which the plan lacks; c depends on b; d is unrelated
+    const s = new Scripted();
+    const result = await s.run(planOf(step("b", "h1", ["ghost"]), step("c", "h2", ["b"]), step("d", "h1")), "apply");
+    // THEN b fails without running, c is skipped because of it, and d still runs
+    expect(outcomes(result)).toEqual({ b: "failed", c: "skipped", d: "changed" });
+    expect(result.records.get("b")?.error?.message).toBe("b depends on ghost, which is not in the plan");
+    expect(result.records.get("c")?.reason).toBe("upstream b failed");
+    expect(s.calls.filter((c) => c.id === "b" || c.id === "c")).toEqual([]);
+    expect(s.eventTypes("b")).toEqual(["step-end"]);
+    expect(s.endOf("b")).toMatchObject({ outcome: "failed", error: { message: "b depends on ghost, which is not in the plan" } });
   });
 });
 
@@ -256,8 +272,11 @@ describe("runner: failures", () => {
     expect(outcomes(result)).toEqual({ a: "failed", b: "skipped", c: "skipped", d: "changed", e: "changed" });
     expect(result.records.get("a")?.error).toEqual({ message: "boom: lvm is broken" });
     expect(result.records.get("b")?.reason).toBe("upstream a failed");
-    expect(result.records.get("c")?.reason).toBe("upstream b skipped");
+    // c is skipped because of b, which was skipped because of a: the reason names the root cause
+    expect(result.records.get("c")?.reason).toBe("upstream a failed");
+    expect(result.records.get("c")?.root?.step.id).toBe("a");
     expect(s.endOf("b")).toMatchObject({ outcome: "skipped", reason: "upstream a failed" });
+    expect(s.endOf("c")).toMatchObject({ outcome: "skipped", reason: "upstream a failed" });
     expect(s.calls.filter((c) => c.id === "b" || c.id === "c")).toEqual([]);
   });
 
@@ -274,10 +293,11 @@ describe("runner: failures", () => {
 
   it("treats a refusal from check like a failure: nothing applied, dependents skipped", async () => {
     const s = new Scripted().on("a", { check: () => ({ status: "refuse", reason: "/dev/vdb holds ext4", hint: "pass --force-device /dev/vdb" }) });
-    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2")), "apply");
-    expect(outcomes(result)).toEqual({ a: "refused", b: "skipped", c: "changed" });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2"), step("e", "h2", ["c", "b"])), "apply");
+    expect(outcomes(result)).toEqual({ a: "refused", b: "skipped", c: "changed", e: "skipped" });
     expect(result.records.get("a")?.error).toEqual({ message: "/dev/vdb holds ext4", hint: "pass --force-device /dev/vdb" });
     expect(result.records.get("b")?.reason).toBe("upstream a refused");
+    expect(result.records.get("e")?.reason).toBe("upstream a refused");
     expect(s.ids("apply")).toEqual(["c"]);
   });
 

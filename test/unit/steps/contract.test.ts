@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { AnyStep, StepKind } from "../../../src/plan/types.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
+import { quoteCommand } from "../../../src/transport/quote.js";
 import { apply, check, contextFor, el7Plan, lvmlockdPlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS } from "./harness.js";
 import { NodeSim, PCS_TOKENS } from "./node-sim.js";
 
@@ -34,6 +35,7 @@ const corosyncConf = L("node1/corosync/conf", "file");
 const drbdRes = L("node1/drbd/r0/res", "file");
 const baseCib = L("cluster/cib/base", "cib");
 const fsCib = L("cluster/cib/filesystems", "cib");
+const mkfs = L("cluster/gfs2/data/mkfs", "mkfs-gfs2");
 
 /** The cluster of the lvmlockd fixture running on node1 with node2 online. */
 function clusterNode(): NodeSim {
@@ -275,9 +277,15 @@ const cases: Record<StepKind, ContractCase[]> = {
   "mkfs-gfs2": [
     {
       given: "a new shared LV, inactive as lvcreate --activate n left it",
-      step: L("cluster/gfs2/data/mkfs", "mkfs-gfs2"),
+      step: mkfs,
       node: () => storageNode().vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: false }).lv("vg_gfs/lv_data", { size: "100%FREE", active: false }),
-      then: (sim) => expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data" }),
+      then: (sim) => {
+        expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data" });
+        // Lockspace started, LV activated shared, mkfs; the LV stays active, so the re-check read the result back.
+        expect(mkfs.params.commands.map((argv) => (argv[0] === "mkfs.gfs2" ? "mkfs.gfs2" : quoteCommand(argv)))).toEqual(["vgchange --lockstart vg_gfs", "lvchange --activate sy vg_gfs/lv_data", "mkfs.gfs2"]);
+        expect(sim.mutations).toEqual(mkfs.params.commands.map((argv) => quoteCommand(argv)));
+        expect(sim.state.lvs.get("vg_gfs/lv_data")?.active).toBe(true);
+      },
     },
   ],
 };
@@ -332,5 +340,33 @@ describe("step contract on other dialects", () => {
     expect(sim.t.fileText(PCS_TOKENS)).toContain('"kvm2"');
     // THEN check sees the tokens
     expect(await check(step, ctx)).toMatchObject({ status: "ok" });
+  });
+});
+
+describe("check before an earlier step has provided what it looks at", () => {
+  it("service: a wanted unit whose package is not installed yet is a change, not a refusal", async () => {
+    // GIVEN a node without the cluster packages: pcsd.service does not exist
+    const sim = new NodeSim("node1");
+    const step = L("node1/service/pcsd.service", "service");
+    expect(await readOnlyCheck(sim, step, contextFor(sim))).toEqual({ status: "change", reason: "pcsd.service (not installed yet)" });
+    // WHEN the packages step has installed it, THEN apply and the re-check converge
+    sim.install(...CLUSTER_PACKAGES);
+    const ctx = contextFor(sim);
+    await apply(step, ctx);
+    expect(await check(step, ctx)).toEqual({ status: "ok" });
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("service: an unwanted unit that does not exist is already right", async () => {
+    const sim = new NodeSim("node1");
+    expect(await readOnlyCheck(sim, L("node1/service/dlm.service", "service"), contextFor(sim))).toEqual({ status: "ok", note: "not installed" });
+  });
+
+  it("pvcreate: /dev/drbd0 before DRBD is up is a change, not a refusal", async () => {
+    // GIVEN r0 with metadata but down: /dev/drbd0 does not exist yet
+    const sim = preparedNode("node1").disk("/dev/vdb", { type: "drbd" }).drbdResource("r0", { disk: "/dev/vdb", metadata: true });
+    const step = L("cluster/lvm/pv/drbd0", "pvcreate");
+    expect(await readOnlyCheck(sim, step, contextFor(sim))).toEqual({ status: "change", reason: "pvcreate /dev/drbd0 (once DRBD provides it)" });
+    expect(sim.unknown).toEqual([]);
   });
 });

@@ -59,6 +59,28 @@ describe("NodeSim", () => {
     expect(await signature(ctx, "/dev/none")).toBe("missing");
   });
 
+  it("prints a VG's lock type the way vgs does: one padded column, blanks for a local VG", async () => {
+    const sim = new NodeSim("node1").disk("/dev/a").disk("/dev/b");
+    sim.vg("shared", { lockType: "dlm", pvs: ["/dev/a"], lockStarted: true }).vg("local", { lockType: "", pvs: ["/dev/b"], lockStarted: false });
+    const lockType = (vg: string) => sim.t.exec("vgs", ["--noheadings", "-o", "vg_lock_type", vg]);
+    expect(await lockType("shared")).toMatchObject({ code: 0, stdout: "  dlm     \n" });
+    expect(await lockType("local")).toMatchObject({ code: 0, stdout: "          \n" });
+    expect((await lockType("absent")).code).toBe(5);
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("stops pvcreate at its wipe prompt over another signature, unless it runs with -ff -y", async () => {
+    const sim = new NodeSim("node1").disk("/dev/a", { type: "ext4" });
+    const plain = await sim.t.exec("pvcreate", ["/dev/a"]);
+    expect(plain.code).toBe(5);
+    expect(plain.stderr).toContain("ext4 signature detected on /dev/a at offset 1080. Wipe it? [y/n]: [n]");
+    expect(sim.state.devices.get("/dev/a")?.signature).toEqual({ type: "ext4" });
+    expect((await sim.t.exec("pvcreate", ["-ff", "-y", "/dev/a"])).code).toBe(0);
+    expect(sim.state.devices.get("/dev/a")?.signature).toEqual({ type: "LVM2_member" });
+    expect(sim.mutations).toEqual(["pvcreate /dev/a", "pvcreate -ff -y /dev/a"]);
+    expect(sim.unknown).toEqual([]);
+  });
+
   it("logs changing commands, and leaves reads out of that log", async () => {
     const sim = preparedNode("node1");
     await sim.t.exec("systemctl", ["is-active", "pcsd"]);

@@ -281,10 +281,14 @@ export class NodeSim {
     }
   }
 
-  /** The model and every file, as one comparable value: equal snapshots = nothing changed. */
-  snapshot(): string {
+  /**
+   * The model and every file, as one comparable value: equal snapshots = nothing changed.
+   * `ignoreFile` leaves out the files a comparison allows to change (gfsdeploy's own cache).
+   */
+  snapshot(options: { ignoreFile?: (path: string) => boolean } = {}): string {
     const sorted = <V>(m: Map<string, V>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
-    const files = [...this.t.files.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([p, f]) => [p, f.body.toString("base64"), f.mode, f.owner, f.group]);
+    const kept = [...this.t.files.entries()].filter(([p]) => !(options.ignoreFile?.(p) ?? false));
+    const files = kept.sort(([a], [b]) => a.localeCompare(b)).map(([p, f]) => [p, f.body.toString("base64"), f.mode, f.owner, f.group]);
     const s = this.state;
     return JSON.stringify({
       ...s,
@@ -678,9 +682,9 @@ export class NodeSim {
     if (command === "vgs") {
       const vg = this.state.vgs.get(target);
       if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
-      if (fields !== "vg_name,vg_lock_type,pv_name") return undefined;
-      // Columns are padded to the header's width, so an empty field is only blanks.
-      return ok(vg.pvs.map((pv) => `  ${target} ${vg.lockType.padEnd(8)} ${pv}\n`).join(""));
+      if (fields !== "vg_lock_type") return undefined;
+      // The column is padded to its header's width (LockType), so an empty lock type is only blanks.
+      return ok(`  ${vg.lockType.padEnd(8)}\n`);
     }
     const lv = this.state.lvs.get(target);
     if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
@@ -691,13 +695,26 @@ export class NodeSim {
     const s = this.state;
     switch (command) {
       case "pvcreate": {
-        if (args.length !== 1) return undefined;
-        const dev = s.devices.get(args[0] as string);
-        if (!dev?.present) return fail(5, `  No device found for ${args[0]}.`);
-        if (s.pvs.get(args[0] as string)?.vg) return fail(5, `  Can't initialize physical volume "${args[0]}" of volume group "${s.pvs.get(args[0] as string)?.vg}" without -ff`);
-        s.pvs.set(args[0] as string, {});
+        // `pvcreate DEV`, or `pvcreate -ff -y DEV`: force, and answer yes to every prompt.
+        const forced = args.length === 3 && args[0] === "-ff" && args[1] === "-y";
+        if (args.length !== 1 && !forced) return undefined;
+        const path = args[args.length - 1] as string;
+        const dev = s.devices.get(path);
+        if (!dev?.present) return fail(5, `  No device found for ${path}.`);
+        const owner = s.pvs.get(path)?.vg;
+        if (owner !== undefined && !forced) return fail(5, `  Can't initialize physical volume "${path}" of volume group "${owner}" without -ff`);
+        const other = dev.signature?.type ?? (dev.signature?.ptType ? `${dev.signature.ptType} partition table` : undefined);
+        // Without -y, pvcreate asks before wiping another signature and reads "no" from an empty stdin.
+        if (other !== undefined && other !== "LVM2_member" && !forced) {
+          return fail(5, `  WARNING: ${other} signature detected on ${path} at offset 1080. Wipe it? [y/n]: [n]\n  Aborted wiping of ${other}.\n  1 existing signature left on the device.\n  Aborting pvcreate on ${path}.`);
+        }
+        if (owner !== undefined) {
+          const vg = s.vgs.get(owner);
+          if (vg) vg.pvs = vg.pvs.filter((pv) => pv !== path);
+        }
+        s.pvs.set(path, {});
         dev.signature = { type: "LVM2_member" };
-        return ok(`  Physical volume "${args[0]}" successfully created.\n`);
+        return ok(`  Physical volume "${path}" successfully created.\n`);
       }
       case "vgcreate": {
         const rest = [...args];

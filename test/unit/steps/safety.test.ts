@@ -119,13 +119,23 @@ describe("pvcreate", () => {
     await expectRefusedApply(pvcreate, sim, "/dev/drbd0", "pvcreate");
   });
 
-  it("overwrites it when it was named in --force-device", async () => {
+  it("overwrites it when it was named in --force-device, without stopping at pvcreate's wipe prompt", async () => {
     const sim = drbdDeviceNode().disk("/dev/drbd0", { type: "ext4" });
     const ctx = contextFor(sim, { forced: ["/dev/drbd0"] });
     expect(await readOnlyCheck(sim, pvcreate, ctx)).toMatchObject({ status: "change" });
     await apply(pvcreate, ctx);
-    expect(ran(sim, "pvcreate")).toEqual(["pvcreate /dev/drbd0"]);
+    // A plain `pvcreate` would ask before wiping ext4 and read "no": forced, it runs -ff -y.
+    expect(ran(sim, "pvcreate")).toEqual(["pvcreate -ff -y /dev/drbd0"]);
+    expect(sim.state.devices.get("/dev/drbd0")?.signature).toEqual({ type: "LVM2_member" });
     expect(await check(pvcreate, ctx)).toEqual({ status: "ok" });
+  });
+
+  it("runs a plain pvcreate on a blank device that was not forced", async () => {
+    const sim = drbdDeviceNode();
+    const ctx = contextFor(sim, { forced: ["/dev/vdc"] });
+    expect(await readOnlyCheck(sim, pvcreate, ctx)).toEqual({ status: "change", reason: "pvcreate /dev/drbd0" });
+    await apply(pvcreate, ctx);
+    expect(ran(sim, "pvcreate")).toEqual(["pvcreate /dev/drbd0"]);
   });
 });
 
@@ -136,7 +146,7 @@ describe("vgcreate", () => {
   });
 
   it("refuses a VG of that name that is not shared, and names its lock type", async () => {
-    // vgs prints an empty lock type as blanks, so the third column must not be read as the second.
+    // A local VG has an empty lock type, which vgs prints as blanks: the refusal calls it 'none'.
     const sim = drbdDeviceNode().vg("vg_gfs", { lockType: "", pvs: ["/dev/drbd0"], lockStarted: false });
     expect(refusalOf(await readOnlyCheck(sim, vgcreate, contextFor(sim)))).toBe("VG vg_gfs exists but is not shared (lock type 'none')");
   });
@@ -184,7 +194,7 @@ describe("mkfs-gfs2", () => {
   });
 
   it("re-running apply over an inactive LV that already holds this filesystem keeps it and converges", async () => {
-    // GIVEN the state a first run leaves: GFS2 made, the LV deactivated again, the filesystem stage not yet applied
+    // GIVEN GFS2 made by an earlier run on an LV that is not active here (another node, or Pacemaker stopped it)
     const sim = lvNode({ type: "gfs2", lockTable: "gfscluster:data" }, false);
     // WHEN apply runs the step again
     const result = await runSteps(
@@ -195,6 +205,9 @@ describe("mkfs-gfs2", () => {
     expect(result.records.get(mkfs.id)?.error?.message ?? "").toBe("");
     expect(["ok", "changed"]).toContain(result.records.get(mkfs.id)?.outcome);
     expect(ran(sim, "mkfs.gfs2")).toEqual([]);
+    // AND the LV it activated to look stays active, so the re-check reads the filesystem
+    expect(sim.mutations).toEqual(["vgchange --lockstart vg_gfs", "lvchange --activate sy vg_gfs/lv_data"]);
+    expect(sim.state.lvs.get("vg_gfs/lv_data")?.active).toBe(true);
   });
 });
 
@@ -237,13 +250,55 @@ describe("sbd-device", () => {
     await expectRefusedApply(sbdDevice, sim, SBD_DISK, "sbd");
   });
 
-  it("refuses when any device has a header with other timeouts, not only the first", async () => {
-    // GIVEN two devices: the first blank, the second with another cluster's header
+  describe("with two devices, which one `sbd create` writes together", () => {
     const second = "/dev/disk/by-id/virtio-sbd2";
     const step = { ...sbdDevice, params: { ...sbdDevice.params, devices: [SBD_DISK, second], commands: [["sbd", "-d", SBD_DISK, "-d", second, "-1", "30", "-4", "60", "create"]] } };
-    const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
-    sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 });
-    // THEN check refuses instead of planning a create that rewrites both
-    expect(refusalOf(await readOnlyCheck(sim, step, contextFor(sim)))).toContain(second);
+
+    it("refuses when any device has a header with other timeouts, not only the first", async () => {
+      // GIVEN two devices: the first blank, the second with another cluster's header
+      const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
+      sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 });
+      // THEN check refuses instead of planning a create that rewrites both
+      expect(refusalOf(await readOnlyCheck(sim, step, contextFor(sim)))).toContain(second);
+    });
+
+    it("refuses a filesystem on the second device while the first already has the right header", async () => {
+      const sim = preparedNode("node1").disk(SBD_DISK).disk(second, { type: "xfs" });
+      sim.state.sbd.set(SBD_DISK, { watchdog: 30, msgwait: 60 });
+      const reason = refusalOf(await readOnlyCheck(sim, step, contextFor(sim)));
+      expect(reason).toContain(second);
+      expect(reason).toContain("xfs");
+    });
+
+    it("rewrites a forced device with other timeouts along with a blank one, naming both", async () => {
+      const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
+      sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 });
+      const ctx = contextFor(sim, { forced: [second] });
+      expect(await readOnlyCheck(sim, step, ctx)).toEqual({ status: "change", reason: `write the SBD header on ${SBD_DISK}, ${second}` });
+      await apply(step, ctx);
+      expect(sim.state.sbd.get(SBD_DISK)).toEqual({ watchdog: 30, msgwait: 60 });
+      expect(sim.state.sbd.get(second)).toEqual({ watchdog: 30, msgwait: 60 });
+      expect(await check(step, ctx)).toEqual({ status: "ok" });
+    });
+
+    it("judges every device again in apply: data on the second device since check is refused", async () => {
+      // GIVEN two blank devices, so check says change
+      const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
+      expect((await check(step, contextFor(sim))).status).toBe("change");
+      // WHEN someone makes a filesystem on the second before apply
+      sim.disk(second, { type: "ext4" });
+      // THEN apply refuses, and neither device is written
+      await expectRefusedApply(step, sim, second, "sbd");
+      expect(sim.state.sbd.size).toBe(0);
+    });
+
+    it("judges every device again in apply: another header on the second device since check is refused", async () => {
+      const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
+      expect((await check(step, contextFor(sim))).status).toBe("change");
+      sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 });
+      await expectRefusedApply(step, sim, second, "sbd");
+      expect(sim.state.sbd.get(second)).toEqual({ watchdog: 5, msgwait: 10 });
+      expect(sim.state.sbd.has(SBD_DISK)).toBe(false);
+    });
   });
 });
