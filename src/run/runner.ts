@@ -111,7 +111,12 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     });
   };
 
-  for (const step of plan.steps) void execute(step).then((r) => settle.get(step.id)?.(r));
+  for (const step of plan.steps) {
+    void execute(step).then(
+      (r) => settle.get(step.id)?.(r),
+      (e: unknown) => settle.get(step.id)?.({ step, outcome: "failed", error: toStepError(e) }),
+    );
+  }
   for (const [id, p] of done) records.set(id, await p);
   const counts: Record<Outcome, number> = { ok: 0, changed: 0, change: 0, pending: 0, refused: 0, failed: 0, skipped: 0 };
   for (const r of records.values()) counts[r.outcome]++;

@@ -1,4 +1,6 @@
+import { corosyncNeedsRestart } from "./corosync.js";
 import { parseCrmMon, isRole, type ClusterState } from "./crm.js";
+import { RESTART_MARKER } from "./files.js";
 import type { CheckResult, StepContext, StepHandler } from "./types.js";
 import { pollUntil, probe, run } from "./util.js";
 
@@ -15,8 +17,18 @@ function readiness(state: ClusterState | undefined, nodes: string[]): string | u
   return missing.length ? `${missing.join(", ")} not online` : undefined;
 }
 
+/** Why the running corosync must restart to take what is on disk, if it must. */
+async function restartReason(ctx: StepContext): Promise<string | undefined> {
+  if ((await probe(ctx, "test", ["-e", RESTART_MARKER])).code === 0) return "the authkey was replaced";
+  const conf = (await ctx.t.readFile("/etc/corosync/corosync.conf"))?.toString();
+  if (conf !== undefined && (await corosyncNeedsRestart(ctx, conf))) return "the running cluster name or node list differs from corosync.conf";
+  return undefined;
+}
+
 export const clusterStart: StepHandler<"cluster-start"> = {
   async check(step, ctx) {
+    const restart = await restartReason(ctx);
+    if (restart) return { status: "change", reason: `restart corosync and pacemaker: ${restart}`, restart: "corosync, pacemaker" };
     const wrong: string[] = [];
     for (const unit of step.params.units) {
       const enabled = (await probe(ctx, "systemctl", ["is-enabled", unit])).stdout.trim();
@@ -28,6 +40,11 @@ export const clusterStart: StepHandler<"cluster-start"> = {
   },
   async apply(step, ctx) {
     await run(ctx, "systemctl", ["enable", ...step.params.units]);
+    if (await restartReason(ctx)) {
+      // Stop in order (pacemaker first) so resources stop cleanly before the membership goes.
+      await run(ctx, "systemctl", ["stop", ...[...step.params.units].reverse()]);
+      await run(ctx, "rm", ["-f", RESTART_MARKER]);
+    }
     await run(ctx, "systemctl", ["start", ...step.params.units]);
   },
 };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 
+import { corosyncNeedsRestart } from "./corosync.js";
 import type { StepHandler, StepContext } from "./types.js";
 import { lineDiff, probe, run } from "./util.js";
 
@@ -10,36 +11,8 @@ async function ownership(ctx: StepContext, path: string): Promise<string | undef
 
 const wantOwnership = (p: { mode: number; owner: string; group: string }) => `${p.mode.toString(8)} ${p.owner} ${p.group}`;
 
-/** Running corosync's cluster name and ring0 addresses, or undefined when corosync is down. */
-async function runningCorosync(ctx: StepContext): Promise<{ name: string; addresses: string[] } | undefined> {
-  const active = await probe(ctx, "systemctl", ["is-active", "corosync"]);
-  if (active.stdout.trim() !== "active") return undefined;
-  const name = (await probe(ctx, "corosync-cmapctl", ["-g", "totem.cluster_name"])).stdout.split("=").pop()?.trim() ?? "";
-  const nodes = (await probe(ctx, "corosync-cmapctl", ["-b", "nodelist.node"])).stdout;
-  const addresses = [...nodes.matchAll(/ring0_addr \(str\) = (\S+)/g)].map((m) => m[1] as string).sort();
-  return { name, addresses };
-}
-
-function desiredCorosync(content: string): { name: string; addresses: string[] } {
-  return {
-    name: /cluster_name:\s*(\S+)/.exec(content)?.[1] ?? "",
-    addresses: [...content.matchAll(/ring0_addr:\s*(\S+)/g)].map((m) => m[1] as string).sort(),
-  };
-}
-
-/** A reload covers most corosync.conf changes; a new cluster name or node list needs a restart. */
-async function corosyncNeedsRestart(ctx: StepContext, content: string): Promise<boolean | undefined> {
-  const running = await runningCorosync(ctx);
-  if (!running) return undefined;
-  const want = desiredCorosync(content);
-  return running.name !== want.name || running.addresses.join(",") !== want.addresses.join(",");
-}
-
-async function restartCluster(ctx: StepContext): Promise<void> {
-  const pacemaker = (await probe(ctx, "systemctl", ["is-active", "pacemaker"])).stdout.trim() === "active";
-  await run(ctx, "systemctl", ["restart", "corosync"]);
-  if (pacemaker) await run(ctx, "systemctl", ["restart", "pacemaker"]);
-}
+/** Where a replaced authkey leaves word for cluster-start that corosync must restart. */
+export const RESTART_MARKER = "/run/gfsdeploy/corosync-restart-needed";
 
 export const file: StepHandler<"file"> = {
   async check(step, ctx) {
@@ -47,7 +20,7 @@ export const file: StepHandler<"file"> = {
     const current = (await ctx.t.readFile(p.path))?.toString();
     if (current === undefined) return { status: "change", reason: `create ${p.path}` };
     if (current !== p.content) {
-      const restart = p.onChange === "corosync-reload" && (await corosyncNeedsRestart(ctx, p.content)) ? "corosync and pacemaker on this node (cluster name or node list changed)" : undefined;
+      const restart = p.onChange === "corosync-reload" && (await corosyncNeedsRestart(ctx, p.content)) ? "corosync and pacemaker on this node, by cluster-start (cluster name or node list changed)" : undefined;
       return { status: "change", reason: `${p.path} differs`, diff: lineDiff(current, p.content), ...(restart ? { restart } : {}) };
     }
     const own = await ownership(ctx, p.path);
@@ -57,8 +30,9 @@ export const file: StepHandler<"file"> = {
     const p = step.params;
     const restart = p.onChange === "corosync-reload" ? await corosyncNeedsRestart(ctx, p.content) : undefined;
     await ctx.t.writeFile(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group });
-    if (restart === true) await restartCluster(ctx);
-    else if (restart === false) await run(ctx, "corosync-cfgtool", ["-R"]);
+    // Same cluster, same nodes: every corosync in the cluster re-reads the file in place.
+    // Anything bigger waits for cluster-start, which runs once the authkey is in place too.
+    if (restart === false) await run(ctx, "corosync-cfgtool", ["-R"]);
     if (p.onChange === "drbd-adjust" && p.resource) {
       const up = await probe(ctx, "drbdadm", ["cstate", p.resource]);
       if (up.code === 0 && !/Unconfigured/.test(up.stdout)) await run(ctx, "drbdadm", ["adjust", p.resource]);
@@ -86,6 +60,9 @@ export const secretFile: StepHandler<"secret-file"> = {
     const before = await probe(ctx, "sha256sum", [p.path]);
     await ctx.t.writeFile(p.path, ctx.secrets.get(p.secret), { mode: p.mode, owner: p.owner, group: p.group });
     const replaced = before.code === 0 && before.stdout.split(/\s/)[0] !== sha256(ctx.secrets.get(p.secret));
-    if (replaced && p.restarts?.includes("corosync") && (await runningCorosync(ctx))) await restartCluster(ctx);
+    if (replaced && p.restarts?.includes("corosync")) {
+      await run(ctx, "mkdir", ["-p", "/run/gfsdeploy"]);
+      await run(ctx, "touch", [RESTART_MARKER]);
+    }
   },
 };

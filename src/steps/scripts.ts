@@ -15,6 +15,9 @@ export async function shipScript(ctx: StepContext, name: string): Promise<string
   const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
   const path = `${SCRIPT_DIR}/${digest}-${name}`;
   const present = await ctx.t.exec("test", ["-s", path]);
-  if (present.code !== 0) await ctx.t.writeFile(path, body, { mode: 0o755 });
+  if (present.code !== 0) {
+    await ctx.t.exec("mkdir", ["-p", SCRIPT_DIR]);
+    await ctx.t.writeFile(path, body, { mode: 0o755 });
+  }
   return path;
 }

@@ -5,7 +5,9 @@
  * recycled pid is never mistaken for a VM.
  */
 
+import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { execa } from "execa";
 import { tail } from "../errors.js";
@@ -236,6 +238,17 @@ export async function prepareImage(options: { force?: boolean; paths?: CachePath
   return ensureImage({ force, paths, log });
 }
 
+/**
+ * The test bed's hacluster password (inventories/testbed/cluster.yaml reads it): random, made
+ * once, mode 0600, never printed and never in the repository.
+ */
+async function ensureHaclusterPassword(paths: CachePaths): Promise<void> {
+  const file = join(paths.root, "hacluster-password");
+  await writeFile(file, randomBytes(18).toString("base64url") + "\n", { mode: 0o600, flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "EEXIST") throw e;
+  });
+}
+
 export async function up(options: UpOptions = {}): Promise<NodeUp[]> {
   const { fresh = false, rebuildImage = false, readyTimeoutMs = READY_TIMEOUT_MS, paths = cachePaths(), log = stderrLog } = options;
   const start = Date.now();
@@ -243,6 +256,7 @@ export async function up(options: UpOptions = {}): Promise<NodeUp[]> {
   log(`accel: ${accel} (${reason})`);
 
   await prepareImage({ force: rebuildImage, paths, log });
+  await ensureHaclusterPassword(paths);
 
   const base = await baseImageIdentity(paths);
   const disksBase = await readFile(paths.disksBase, "utf8").catch(() => undefined);
