@@ -88,7 +88,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       };
       let check: CheckResult;
       try {
-        check = await handler.check(step as never, ctx);
+        check = await handler.check(step, ctx);
       } catch (e) {
         // In a plan, a step after a pending change often cannot be inspected yet (no cluster, no device).
         if (options.mode === "plan" && upstreamChange) return finish({ step, outcome: "pending", reason: `after ${upstreamChange.step.id}` });
@@ -99,8 +99,8 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
       if (options.mode === "plan") return finish({ step, outcome: "change", check, reason: check.reason });
       try {
-        await handler.apply(step as never, ctx);
-        const after = await handler.check(step as never, ctx);
+        await handler.apply(step, ctx);
+        const after = await handler.check(step, ctx);
         if (after.status !== "ok") {
           throw new StepNotConvergedError(`${step.id} on ${step.host} still reports '${after.reason}' after apply`, "something on the node changes it back, or this is a gfsdeploy bug: see the step's log");
         }

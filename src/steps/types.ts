@@ -42,5 +42,5 @@ export interface StepHandler<K extends StepKind> {
 export type HandlerRegistry = { [K in StepKind]: StepHandler<K> };
 
 export function handlerFor<S extends AnyStep>(registry: HandlerRegistry, step: S): StepHandler<S["kind"]> {
-  return registry[step.kind] as StepHandler<S["kind"]>;
+  return registry[step.kind];
 }
