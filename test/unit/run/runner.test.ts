@@ -314,6 +314,29 @@ describe("runner: failures", () => {
   });
 });
 
+describe("runner: a step that throws outside its handler", () => {
+  it("fails a step whose host has no transport, skips its dependents, and still ends the run", async () => {
+    // GIVEN b runs on h2, which has no transport; c depends on b; a and d are on h1
+    const s = new Scripted();
+    const plan = planOf(step("a", "h1"), step("b", "h2", ["a"]), step("c", "h1", ["b"]), step("d", "h1"));
+    // WHEN applied with a transport for h1 only
+    const result = await runSteps(plan, {
+      mode: "apply",
+      transports: new Map([["h1", new FakeTransport("h1")]]),
+      registry: s.registry,
+      context: { secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: {}, pollMs: 0 },
+      subscribers: [(e) => s.events.push(e)],
+    });
+    // THEN the run ends: b failed naming its host, c is skipped because of it, a and d ran
+    expect(outcomes(result)).toEqual({ a: "changed", b: "failed", c: "skipped", d: "changed" });
+    expect(result.records.get("b")?.error).toEqual({ message: "no transport for host h2" });
+    expect(result.records.get("c")?.reason).toBe("upstream b failed");
+    expect(s.calls.filter((c) => c.id === "b" || c.id === "c")).toEqual([]);
+    expect(result.counts).toMatchObject({ changed: 2, failed: 1, skipped: 1 });
+    expect(s.events.at(-1)).toMatchObject({ type: "run-end", counts: result.counts });
+  });
+});
+
 describe("runner: plan mode", () => {
   it("applies nothing, reports changes, and marks checks that cannot run yet after a change as pending", async () => {
     // GIVEN a needs a change; b (after a) and c (after b) cannot be inspected before it; d fails on its own; e (after a) can be checked

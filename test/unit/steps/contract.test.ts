@@ -4,13 +4,15 @@
  * changes the node; check then says "ok".
  */
 
+import { createHash } from "node:crypto";
+
 import { describe, expect, it } from "vitest";
 
 import type { AnyStep, StepKind } from "../../../src/plan/types.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
-import { apply, check, contextFor, el7Plan, lvmlockdPlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS } from "./harness.js";
+import { apply, check, contextFor, el7Plan, lvmlockdPlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
 import { NodeSim, PCS_TOKENS } from "./node-sim.js";
 
 interface ContractCase {
@@ -32,6 +34,8 @@ const L = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdPlan, id, 
 const T = <K extends StepKind>(id: string, kind: K) => stepOf(testbedPlan, id, kind);
 
 const corosyncConf = L("node1/corosync/conf", "file");
+const authkey = L("node1/corosync/authkey", "secret-file");
+const clusterStart = L("node1/cluster/start", "cluster-start");
 const drbdRes = L("node1/drbd/r0/res", "file");
 const baseCib = L("cluster/cib/base", "cib");
 const fsCib = L("cluster/cib/filesystems", "cib");
@@ -43,6 +47,32 @@ function clusterNode(): NodeSim {
   sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content).setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 });
   return sim.clusterRunning([{ name: "node2", online: true }]);
 }
+
+/** An authkey other than the spec's: the one a cluster ran with before the spec's was generated. */
+const OLD_AUTHKEY = Buffer.alloc(256, 7);
+const digest = (body: Buffer) => createHash("sha256").update(body).digest("hex");
+
+/** The cluster running on node1 with node2 online, started from this corosync.conf and authkey. */
+function runningWith(conf: string, key: Buffer = AUTHKEY): NodeSim {
+  const sim = preparedNode("node1");
+  sim.t.setFile(corosyncConf.params.path, conf).setFile("/etc/corosync/authkey", key, { mode: 0o400 });
+  return sim.clusterRunning([{ name: "node2", online: true }]);
+}
+
+const renamed = corosyncConf.params.content.replace("cluster_name: gfscluster", "cluster_name: oldname");
+
+/** The cluster running from the corosync.conf `running`, which the spec's has replaced on disk since. */
+function confChangedUnder(running: string): NodeSim {
+  const sim = runningWith(running);
+  sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content);
+  return sim;
+}
+
+/** Both cluster units enabled and running. */
+const clusterUp = (sim: NodeSim) => {
+  expect(sim.state.units.get("corosync.service")).toEqual({ enabled: true, active: true });
+  expect(sim.state.units.get("pacemaker.service")).toEqual({ enabled: true, active: true });
+};
 
 /** clusterNode with r0 up and promoted here, as the base stage leaves it. */
 function storageNode(): NodeSim {
@@ -80,11 +110,7 @@ const cases: Record<StepKind, ContractCase[]> = {
     {
       given: "an older corosync.conf while corosync runs the same cluster: a reload takes it",
       step: corosyncConf,
-      node: () => {
-        const sim = preparedNode("node1");
-        sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content.replace("token: 3000", "token: 1000")).setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 });
-        return sim.clusterRunning([{ name: "node2", online: true }]);
-      },
+      node: () => runningWith(corosyncConf.params.content.replace("token: 3000", "token: 1000")),
       expectFirst: (r) => {
         expect(r).toMatchObject({ status: "change", reason: "/etc/corosync/corosync.conf differs" });
         expect(r).not.toHaveProperty("restart");
@@ -94,20 +120,26 @@ const cases: Record<StepKind, ContractCase[]> = {
       then: (sim) => {
         expect(commandsOf(sim)).toContain("corosync-cfgtool -R");
         expect(commandsOf(sim).filter((l) => l.includes("restart"))).toEqual([]);
+        // The reload is the only command that changed the node: nothing stopped or restarted.
+        expect(sim.mutations).toEqual(["corosync-cfgtool -R"]);
+        clusterUp(sim);
       },
     },
     {
-      given: "corosync running under another cluster name: corosync and pacemaker restart",
+      given: "corosync running under another cluster name: the file is written, the restart is left to cluster-start",
       step: corosyncConf,
-      node: () => {
-        const sim = preparedNode("node1");
-        sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content.replace("cluster_name: gfscluster", "cluster_name: oldname")).setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 });
-        return sim.clusterRunning([{ name: "node2", online: true }]);
+      node: () => runningWith(renamed),
+      expectFirst: (r) => {
+        expect(r).toMatchObject({ status: "change", reason: "/etc/corosync/corosync.conf differs", restart: expect.stringContaining("corosync and pacemaker") as unknown });
+        expect(r).toMatchObject({ restart: expect.stringContaining("by cluster-start") as unknown });
       },
-      expectFirst: (r) => expect(r).toMatchObject({ status: "change", restart: expect.stringContaining("corosync and pacemaker") as unknown }),
       then: (sim) => {
-        expect(commandsOf(sim)).toEqual(expect.arrayContaining(["systemctl restart corosync", "systemctl restart pacemaker"]));
-        expect(sim.state.corosync?.name).toBe("gfscluster");
+        expect(sim.t.fileText(corosyncConf.params.path)).toBe(corosyncConf.params.content);
+        // No reload (it cannot rename a cluster) and no restart: the authkey may not be in place yet.
+        expect(sim.mutations).toEqual([]);
+        expect(commandsOf(sim).filter((l) => /^systemctl (stop|start|restart) |cfgtool/.test(l))).toEqual([]);
+        clusterUp(sim);
+        expect(sim.state.corosync?.name).toBe("oldname");
       },
     },
     {
@@ -138,17 +170,31 @@ const cases: Record<StepKind, ContractCase[]> = {
     },
   ],
   "secret-file": [
-    { given: "no authkey yet", step: L("node2/corosync/authkey", "secret-file"), node: () => preparedNode("node2"), then: (sim) => expect(sim.t.files.get("/etc/corosync/authkey")).toMatchObject({ body: AUTHKEY, mode: 0o400, owner: "root" }) },
     {
-      given: "another authkey while corosync runs: corosync restarts to read the new one",
-      step: L("node1/corosync/authkey", "secret-file"),
-      node: () => {
-        const sim = clusterNode();
-        sim.t.setFile("/etc/corosync/authkey", Buffer.alloc(256, 7), { mode: 0o400 });
-        return sim;
+      given: "no authkey yet",
+      step: L("node2/corosync/authkey", "secret-file"),
+      node: () => preparedNode("node2"),
+      then: (sim) => {
+        expect(sim.t.files.get("/etc/corosync/authkey")).toMatchObject({ body: AUTHKEY, mode: 0o400, owner: "root" });
+        // A first key replaces nothing: no word for cluster-start.
+        expect(sim.mutations).toEqual([]);
+        expect(sim.t.files.has(RESTART_MARKER)).toBe(false);
       },
+    },
+    {
+      given: "another authkey while corosync runs: the new key, and word for cluster-start to restart",
+      step: authkey,
+      node: () => runningWith(corosyncConf.params.content, OLD_AUTHKEY),
       expectFirst: (r) => expect(r).toMatchObject({ status: "change", restart: "corosync" }),
-      then: (sim) => expect(commandsOf(sim)).toEqual(expect.arrayContaining(["systemctl restart corosync", "systemctl restart pacemaker"])),
+      then: (sim) => {
+        expect(sim.t.files.get("/etc/corosync/authkey")).toMatchObject({ body: AUTHKEY, mode: 0o400, owner: "root" });
+        expect(sim.mutations).toEqual(["mkdir -p /run/gfsdeploy", `touch ${RESTART_MARKER}`]);
+        expect(sim.t.files.has(RESTART_MARKER)).toBe(true);
+        // Nothing restarted here: corosync still runs on the key it started with.
+        expect(commandsOf(sim).filter((l) => /^systemctl (stop|start|restart) /.test(l))).toEqual([]);
+        clusterUp(sim);
+        expect(sim.state.corosync?.authkey).toBe(digest(OLD_AUTHKEY));
+      },
     },
     {
       given: "an old fence password file",
@@ -188,6 +234,44 @@ const cases: Record<StepKind, ContractCase[]> = {
         sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content).setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 });
         return sim;
       },
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "enable corosync.service, start corosync.service, enable pacemaker.service, start pacemaker.service" }),
+      then: (sim) => {
+        // Nothing ran to restart: a start is enough.
+        expect(sim.mutations).toEqual(["systemctl enable corosync.service pacemaker.service", "systemctl start corosync.service pacemaker.service"]);
+        expect(sim.state.corosync).toEqual({ name: "gfscluster", addresses: ["10.0.0.11", "10.0.0.12"], authkey: digest(AUTHKEY) });
+      },
+    },
+    {
+      given: "the word a replaced authkey left, corosync still on the old key: a restart",
+      step: clusterStart,
+      node: () => {
+        const sim = runningWith(corosyncConf.params.content, OLD_AUTHKEY);
+        sim.t.setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 }).setFile(RESTART_MARKER, "");
+        return sim;
+      },
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "restart corosync and pacemaker: the authkey was replaced", restart: "corosync, pacemaker" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["systemctl enable corosync.service pacemaker.service", "systemctl stop pacemaker.service corosync.service", `rm -f ${RESTART_MARKER}`, "systemctl start corosync.service pacemaker.service"]);
+        expect(sim.t.files.has(RESTART_MARKER)).toBe(false);
+        expect(sim.state.corosync?.authkey).toBe(digest(AUTHKEY));
+      },
+    },
+    {
+      given: "corosync running under another cluster name than corosync.conf's: a restart",
+      step: clusterStart,
+      node: () => confChangedUnder(renamed),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "restart corosync and pacemaker: the running cluster name or node list differs from corosync.conf", restart: "corosync, pacemaker" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["systemctl enable corosync.service pacemaker.service", "systemctl stop pacemaker.service corosync.service", `rm -f ${RESTART_MARKER}`, "systemctl start corosync.service pacemaker.service"]);
+        expect(sim.state.corosync?.name).toBe("gfscluster");
+      },
+    },
+    {
+      given: "corosync running with another node address than corosync.conf's: a restart",
+      step: clusterStart,
+      node: () => confChangedUnder(corosyncConf.params.content.replace("ring0_addr: 10.0.0.12", "ring0_addr: 10.0.0.99")),
+      expectFirst: (r) => expect(r).toMatchObject({ status: "change", reason: expect.stringMatching(/^restart corosync and pacemaker: /) as unknown }),
+      then: (sim) => expect(sim.state.corosync?.addresses).toEqual(["10.0.0.11", "10.0.0.12"]),
     },
   ],
   "cluster-ready": [
@@ -367,6 +451,94 @@ describe("check before an earlier step has provided what it looks at", () => {
     const sim = preparedNode("node1").disk("/dev/vdb", { type: "drbd" }).drbdResource("r0", { disk: "/dev/vdb", metadata: true });
     const step = L("cluster/lvm/pv/drbd0", "pvcreate");
     expect(await readOnlyCheck(sim, step, contextFor(sim))).toEqual({ status: "change", reason: "pvcreate /dev/drbd0 (once DRBD provides it)" });
+    expect(sim.unknown).toEqual([]);
+  });
+});
+
+describe("corosync changes: the file steps only write, cluster-start restarts", () => {
+  const RESTART = ["systemctl enable corosync.service pacemaker.service", "systemctl stop pacemaker.service corosync.service", `rm -f ${RESTART_MARKER}`, "systemctl start corosync.service pacemaker.service"];
+
+  it("corosync.conf changed for the same cluster and nodes: a reload, no restart, and cluster-start has nothing to do", async () => {
+    // GIVEN the cluster running on an older corosync.conf (another token timeout)
+    const sim = runningWith(corosyncConf.params.content.replace("token: 3000", "token: 1000"));
+    const ctx = contextFor(sim);
+    // WHEN the file step applies
+    await apply(corosyncConf, ctx);
+    // THEN corosync re-read the file in place, and nothing stopped
+    expect(sim.mutations).toEqual(["corosync-cfgtool -R"]);
+    clusterUp(sim);
+    // AND cluster-start finds no restart due
+    expect(await readOnlyCheck(sim, clusterStart, ctx)).toEqual({ status: "ok" });
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("another cluster name running: the file is written without a restart, then cluster-start stops pacemaker and corosync and starts both", async () => {
+    // GIVEN the cluster running under the name 'oldname'
+    const sim = runningWith(renamed);
+    const ctx = contextFor(sim);
+    // WHEN the file step applies
+    await apply(corosyncConf, ctx);
+    // THEN the file is right and nothing ran: the cluster still runs under its old name
+    expect(await check(corosyncConf, ctx)).toEqual({ status: "ok" });
+    expect(sim.mutations).toEqual([]);
+    clusterUp(sim);
+    expect(sim.state.corosync?.name).toBe("oldname");
+    // AND cluster-start says a restart is due, without changing anything to find out
+    expect(await readOnlyCheck(sim, clusterStart, ctx)).toEqual({ status: "change", reason: "restart corosync and pacemaker: the running cluster name or node list differs from corosync.conf", restart: "corosync, pacemaker" });
+    // WHEN cluster-start applies
+    await apply(clusterStart, ctx);
+    // THEN it stopped pacemaker before corosync, started both, and the cluster runs under the spec's name
+    expect(sim.mutations).toEqual(RESTART);
+    clusterUp(sim);
+    expect(sim.state.corosync).toMatchObject({ name: "gfscluster", addresses: ["10.0.0.11", "10.0.0.12"] });
+    // AND both steps are ok after
+    expect(await check(clusterStart, ctx)).toEqual({ status: "ok" });
+    expect(await check(corosyncConf, ctx)).toEqual({ status: "ok" });
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("a replaced authkey: the step leaves word in /run, cluster-start restarts on the new key and removes the word", async () => {
+    // GIVEN the cluster running on another authkey
+    const sim = runningWith(corosyncConf.params.content, OLD_AUTHKEY);
+    const ctx = contextFor(sim);
+    // WHEN the authkey step applies
+    await apply(authkey, ctx);
+    // THEN the key is replaced and the marker written, and corosync still runs on the old key
+    expect(await check(authkey, ctx)).toEqual({ status: "ok" });
+    expect(sim.mutations).toEqual(["mkdir -p /run/gfsdeploy", `touch ${RESTART_MARKER}`]);
+    expect(sim.t.files.has(RESTART_MARKER)).toBe(true);
+    clusterUp(sim);
+    expect(sim.state.corosync?.authkey).toBe(digest(OLD_AUTHKEY));
+    // AND cluster-start says a restart is due
+    expect(await readOnlyCheck(sim, clusterStart, ctx)).toEqual({ status: "change", reason: "restart corosync and pacemaker: the authkey was replaced", restart: "corosync, pacemaker" });
+    // WHEN cluster-start applies
+    const from = sim.mutations.length;
+    await apply(clusterStart, ctx);
+    // THEN it restarted both (pacemaker stopped first) on the new key, and the marker is gone
+    expect(sim.mutations.slice(from)).toEqual(RESTART);
+    expect(sim.t.files.has(RESTART_MARKER)).toBe(false);
+    clusterUp(sim);
+    expect(sim.state.corosync?.authkey).toBe(digest(AUTHKEY));
+    // AND the next run restarts nothing
+    expect(await check(clusterStart, ctx)).toEqual({ status: "ok" });
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("a replaced authkey while the cluster is stopped: cluster-start starts it once on the new key and removes the word", async () => {
+    // GIVEN corosync.conf and an old authkey in place, the cluster not running
+    const sim = preparedNode("node1");
+    sim.t.setFile(corosyncConf.params.path, corosyncConf.params.content).setFile("/etc/corosync/authkey", OLD_AUTHKEY, { mode: 0o400 });
+    const ctx = contextFor(sim);
+    // WHEN the authkey step and then cluster-start apply
+    await apply(authkey, ctx);
+    expect(sim.t.files.has(RESTART_MARKER)).toBe(true);
+    expect(await readOnlyCheck(sim, clusterStart, ctx)).toMatchObject({ status: "change", reason: "restart corosync and pacemaker: the authkey was replaced" });
+    await apply(clusterStart, ctx);
+    // THEN the cluster runs on the new key, the marker is gone, and cluster-start is ok
+    expect(sim.mutations.slice(2)).toEqual(RESTART);
+    expect(sim.state.corosync?.authkey).toBe(digest(AUTHKEY));
+    expect(sim.t.files.has(RESTART_MARKER)).toBe(false);
+    expect(await check(clusterStart, ctx)).toEqual({ status: "ok" });
     expect(sim.unknown).toEqual([]);
   });
 });

@@ -90,6 +90,9 @@ export function apply(step: AnyStep, ctx: StepContext): Promise<void> {
   return handlerFor(handlers, step).apply(step, ctx);
 }
 
+/** Where a replaced authkey leaves word for cluster-start that corosync must restart. */
+export const RESTART_MARKER = "/run/gfsdeploy/corosync-restart-needed";
+
 /** gfsdeploy's own cache on a node: the helper scripts it ships, and the desired CIBs built with them. */
 export const CACHE_DIRS = { scripts: "/var/lib/gfsdeploy/scripts", cib: "/var/lib/gfsdeploy/cib" } as const;
 
@@ -100,19 +103,25 @@ export function inGfsdeployCache(path: string): boolean {
   return inDir(CACHE_DIRS.scripts, path) || inDir(CACHE_DIRS.cib, path);
 }
 
+/** One of gfsdeploy's cache directories itself. */
+export function isGfsdeployCacheDir(path: string): boolean {
+  return path === CACHE_DIRS.scripts || path === CACHE_DIRS.cib;
+}
+
 const EMPTY_CIB = `${quoteCommand(["sh", "-c", 'cibadmin --empty > "$1"', "sh"])} `;
 
 /**
- * A change (a line of NodeSim.changesSince) that only fills gfsdeploy's cache: shipping a
- * helper script, or building the desired CIB in a cache file with `cibadmin --empty`,
- * pcs_batch.py `-f` and `mv`. Whatever reaches the cluster's configuration (cib_sync.py
- * apply, cibadmin --replace or --patch, pcs without -f) or any path outside the cache is not.
+ * A change (a line of NodeSim.changesSince) that only fills gfsdeploy's cache: making its two
+ * directories (`mkdir -p`, those exact paths), shipping a helper script, or building the
+ * desired CIB in a cache file with `cibadmin --empty`, pcs_batch.py `-f` and `mv`. Whatever
+ * reaches the cluster's configuration (cib_sync.py apply, cibadmin --replace or --patch, pcs
+ * without -f) or any path outside the cache is not.
  */
 export function isCibCacheChange(change: string): boolean {
   const cibFile = (p: string | undefined) => p !== undefined && inDir(CACHE_DIRS.cib, p);
   const write = /^writeFile (\S+)$/.exec(change);
   if (write) return inGfsdeployCache(write[1] as string);
-  if (change === `mkdir -p ${CACHE_DIRS.cib}`) return true;
+  if (change === `mkdir -p ${CACHE_DIRS.cib}` || change === `mkdir -p ${CACHE_DIRS.scripts}`) return true;
   if (change.startsWith(EMPTY_CIB)) return cibFile(change.slice(EMPTY_CIB.length));
   const [command, a, b, c, ...rest] = change.split(" ");
   if (rest.length > 0) return false;
@@ -126,8 +135,8 @@ export function isCibCacheChange(change: string): boolean {
  * decided on purpose: the cib check may fill gfsdeploy's own cache (it ships its scripts and
  * builds the desired CIB there), and nothing else.
  */
-export function checkMayChange(kind: StepKind): { change: (line: string) => boolean; file: (path: string) => boolean } {
-  return kind === "cib" ? { change: isCibCacheChange, file: inGfsdeployCache } : { change: () => false, file: () => false };
+export function checkMayChange(kind: StepKind): { change: (line: string) => boolean; file: (path: string) => boolean; dir: (path: string) => boolean } {
+  return kind === "cib" ? { change: isCibCacheChange, file: inGfsdeployCache, dir: isGfsdeployCacheDir } : { change: () => false, file: () => false, dir: () => false };
 }
 
 /**
@@ -137,12 +146,12 @@ export function checkMayChange(kind: StepKind): { change: (line: string) => bool
  */
 export async function readOnlyCheck(sim: NodeSim, step: AnyStep, ctx: StepContext): Promise<CheckResult> {
   const may = checkMayChange(step.kind);
-  const before = sim.snapshot({ ignoreFile: may.file });
+  const before = sim.snapshot({ ignoreFile: may.file, ignoreDir: may.dir });
   const calls = sim.t.calls.length;
   const mutations = sim.mutations.length;
   const result = await check(step, ctx);
   expect.soft(sim.changesSince(calls, mutations).filter((c) => !may.change(c)), `${step.kind} check must not change the node`).toEqual([]);
-  expect.soft(sim.snapshot({ ignoreFile: may.file }), `${step.kind} check must leave the node model as it was`).toBe(before);
+  expect.soft(sim.snapshot({ ignoreFile: may.file, ignoreDir: may.dir }), `${step.kind} check must leave the node model as it was`).toBe(before);
   return result;
 }
 

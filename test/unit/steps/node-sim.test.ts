@@ -5,9 +5,10 @@
 
 import { describe, expect, it } from "vitest";
 
+import { RemoteCommandError } from "../../../src/errors.js";
 import { parseCrmMon } from "../../../src/steps/crm.js";
 import { signature } from "../../../src/steps/devices.js";
-import { contextFor, lvmlockdPlan, preparedNode, stepOf } from "./harness.js";
+import { AUTHKEY, contextFor, lvmlockdPlan, preparedNode, stepOf } from "./harness.js";
 import { NodeSim } from "./node-sim.js";
 
 const baseCommands = stepOf(lvmlockdPlan, "cluster/cib/base", "cib").params.commands;
@@ -87,5 +88,64 @@ describe("NodeSim", () => {
     await sim.t.exec("systemctl", ["stop", "pcsd"]);
     expect(sim.mutations).toEqual(["systemctl stop pcsd"]);
     expect(sim.state.units.get("pcsd.service")?.active).toBe(false);
+  });
+
+  it("fails a write into a directory only gfsdeploy makes until mkdir -p made it, the way the real transport's mktemp does", async () => {
+    const sim = new NodeSim("node1");
+    const script = "/var/lib/gfsdeploy/scripts/0123456789ab-cib_sync.py";
+    const error: unknown = await sim.t.writeFile(script, "print()\n", { mode: 0o755 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RemoteCommandError);
+    expect((error as Error).message).toContain(`write ${script}`);
+    expect((error as Error).message).toContain("No such file or directory");
+    expect(sim.t.files.has(script)).toBe(false);
+    // A directory the OS or a package provides needs no mkdir.
+    await sim.t.writeFile("/etc/corosync/corosync.conf", "totem {}\n");
+    // Once made, the cache directory takes the write.
+    expect((await sim.t.exec("mkdir", ["-p", "/var/lib/gfsdeploy/scripts"])).code).toBe(0);
+    await sim.t.writeFile(script, "print()\n", { mode: 0o755 });
+    expect(sim.t.files.get(script)?.mode).toBe(0o755);
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("touches, tests and removes a file in /run/gfsdeploy once the directory is made", async () => {
+    const sim = new NodeSim("node1");
+    const marker = "/run/gfsdeploy/corosync-restart-needed";
+    const exists = async (path: string) => (await sim.t.exec("test", ["-e", path])).code === 0;
+    expect((await sim.t.exec("touch", [marker])).code).toBe(1);
+    expect(await exists("/run/gfsdeploy")).toBe(false);
+    await sim.t.exec("mkdir", ["-p", "/run/gfsdeploy"]);
+    expect(await exists("/run/gfsdeploy")).toBe(true);
+    expect(await exists(marker)).toBe(false);
+    expect((await sim.t.exec("touch", [marker])).code).toBe(0);
+    expect(await exists(marker)).toBe(true);
+    expect((await sim.t.exec("rm", ["-f", marker])).code).toBe(0);
+    expect(await exists(marker)).toBe(false);
+    // rm -f of what is not there succeeds, as the real one does.
+    expect((await sim.t.exec("rm", ["-f", marker])).code).toBe(0);
+    expect(sim.mutations).toEqual(["touch /run/gfsdeploy/corosync-restart-needed", "mkdir -p /run/gfsdeploy", "touch /run/gfsdeploy/corosync-restart-needed", "rm -f /run/gfsdeploy/corosync-restart-needed", "rm -f /run/gfsdeploy/corosync-restart-needed"]);
+    expect(sim.unknown).toEqual([]);
+  });
+
+  it("reloads a new node list but not a new cluster name; a restart takes both, and the authkey", async () => {
+    // GIVEN corosync running as 'old' on one key
+    const conf = (name: string, addresses: string[]) => `totem {\n    cluster_name: ${name}\n}\nnodelist {\n${addresses.map((a) => `    node {\n        ring0_addr: ${a}\n    }\n`).join("")}}\n`;
+    const sim = preparedNode("node1");
+    sim.t.setFile("/etc/corosync/corosync.conf", conf("old", ["10.0.0.11"])).setFile("/etc/corosync/authkey", Buffer.alloc(256, 1), { mode: 0o400 });
+    sim.clusterRunning([]);
+    const cmap = async () => [(await sim.t.exec("corosync-cmapctl", ["-g", "totem.cluster_name"])).stdout, (await sim.t.exec("corosync-cmapctl", ["-b", "nodelist.node"])).stdout].join("");
+    // WHEN the file and the key change and corosync reloads
+    sim.t.setFile("/etc/corosync/corosync.conf", conf("new", ["10.0.0.11", "10.0.0.12"])).setFile("/etc/corosync/authkey", AUTHKEY, { mode: 0o400 });
+    expect((await sim.t.exec("corosync-cfgtool", ["-R"])).code).toBe(0);
+    // THEN it runs the new node list under the old name, on the old key
+    expect(await cmap()).toBe("totem.cluster_name (str) = old\nnodelist.node.0.nodeid (u32) = 1\nnodelist.node.0.ring0_addr (str) = 10.0.0.11\nnodelist.node.1.nodeid (u32) = 2\nnodelist.node.1.ring0_addr (str) = 10.0.0.12\n");
+    const oldKey = sim.state.corosync?.authkey;
+    // WHEN it restarts, THEN it takes the name and the new key too
+    await sim.t.exec("systemctl", ["restart", "corosync"]);
+    expect(await cmap()).toContain("totem.cluster_name (str) = new\n");
+    expect(sim.state.corosync?.authkey).not.toBe(oldKey);
+    expect(sim.unknown).toEqual([]);
   });
 });

@@ -15,13 +15,18 @@
  * Outputs imitate the real tools closely where handlers parse them (blkid, vgs, crm_mon XML,
  * drbdadm, sbd dump, tunegfs2); where only the handler's own scripts read a file (the desired
  * CIB), the sim stores JSON instead of XML.
+ *
+ * Directories are modelled only where gfsdeploy must make them itself (OWN_DIRS): a file
+ * written or touched there before `mkdir -p` fails as on a real node. Every other directory a
+ * handler writes into is taken to come with the OS or a package.
  */
 
 import { createHash } from "node:crypto";
 
 import { exitWith, FakeTransport, ok, type FakeExecCall } from "../../../src/transport/fake.js";
+import { writeFileVia } from "../../../src/transport/file-commands.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
-import type { ExecResult } from "../../../src/transport/types.js";
+import type { ExecResult, WriteOptions } from "../../../src/transport/types.js";
 
 /** What blkid finds on a device. */
 export interface Signature {
@@ -118,14 +123,27 @@ export interface NodeState {
   sbd: Map<string, SbdHeader>;
   /** Where pcs keeps its tokens: known-hosts (0.10+) or the older tokens file (0.9). */
   pcsVersion: "0.9" | "0.10" | "0.11";
-  /** Running corosync's cluster name and ring0 addresses, read from corosync.conf at (re)start. */
-  corosync?: { name: string; addresses: string[] };
+  /**
+   * Running corosync: the cluster name and ring0 addresses it read from corosync.conf when it
+   * started (a reload takes a new node list, never a new name), and the sha256 of the authkey
+   * it started with (only a restart reads the key again).
+   */
+  corosync?: RunningCorosync;
+  /** Directories gfsdeploy made with `mkdir -p` (their parents exist with them). */
+  dirs: Set<string>;
   /** The other cluster nodes, as this node's Pacemaker sees them. */
   peers: { name: string; online: boolean }[];
   cib: Cib;
   /** Top-level resource id → node → role, what crm_mon reports. */
   roles: Map<string, Map<string, string>>;
   failures: { opKey: string; node: string; reason: string }[];
+}
+
+export interface RunningCorosync {
+  name: string;
+  addresses: string[];
+  /** sha256 (hex) of /etc/corosync/authkey as corosync read it at start; undefined when there was none. */
+  authkey?: string;
 }
 
 /** Units the cluster packages ship (Debian names). */
@@ -141,6 +159,15 @@ const PACKAGE_UNITS: Record<string, string[]> = {
 export const KNOWN_HOSTS = "/var/lib/pcsd/known-hosts";
 export const PCS_TOKENS = "/var/lib/pcsd/tokens";
 const COROSYNC_CONF = "/etc/corosync/corosync.conf";
+const AUTHKEY = "/etc/corosync/authkey";
+
+/**
+ * Directories no package ships, which gfsdeploy makes itself before it writes into them: its
+ * cache, and where a replaced authkey leaves word for cluster-start. /etc/gfsdeploy (the fence
+ * secrets) belongs here too, but nothing in src makes it yet: listing it fails secrets.test.ts
+ * with the mktemp error a real node gives.
+ */
+export const OWN_DIRS = ["/var/lib/gfsdeploy", "/run/gfsdeploy"] as const;
 
 const DEBIAN_HOSTS = `127.0.0.1\tlocalhost
 127.0.1.1\tdebian
@@ -157,6 +184,29 @@ const uuidOf = (seed: string) => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 const fail = (code: number, stderr: string) => exitWith(code, stderr.endsWith("\n") ? stderr : `${stderr}\n`);
+const sha256 = (body: Buffer) => createHash("sha256").update(body).digest("hex");
+const dirname = (path: string) => path.slice(0, Math.max(path.lastIndexOf("/"), 1));
+
+/**
+ * A FakeTransport whose writeFile fails the way the real one does (mktemp beside the target)
+ * when the target's directory does not exist.
+ */
+class SimTransport extends FakeTransport {
+  constructor(
+    host: string,
+    private readonly dirExists: (dir: string) => boolean,
+  ) {
+    super(host);
+  }
+
+  override writeFile(path: string, body: string | Buffer, options: WriteOptions = {}): Promise<void> {
+    const dir = dirname(path);
+    if (this.dirExists(dir)) return super.writeFile(path, body, options);
+    this.calls.push({ kind: "writeFile", path, body: Buffer.from(body), options: { ...options } });
+    const stderr = `mktemp: failed to create file via template '${dir}/.gfsdeploy-tmp.XXXXXX': No such file or directory\n`;
+    return writeFileVia(() => Promise.resolve({ code: 1, stdout: Buffer.alloc(0), stderr }), this.host, path, body, options);
+  }
+}
 
 export class NodeSim {
   readonly t: FakeTransport;
@@ -168,7 +218,7 @@ export class NodeSim {
 
   /** A Debian 12 node as installed: no cluster packages, hostname `debian`. */
   constructor(readonly name: string) {
-    this.t = new FakeTransport(name);
+    this.t = new SimTransport(name, (dir) => this.dirExists(dir));
     this.state = {
       hostname: "debian",
       packages: new Set(["python3", "systemd", "coreutils"]),
@@ -186,6 +236,7 @@ export class NodeSim {
       cib: { properties: new Map(), elements: new Map() },
       roles: new Map(),
       failures: [],
+      dirs: new Set(),
     };
     this.t.setFile("/etc/hosts", DEBIAN_HOSTS);
     // Registered first, so it has the lowest priority: a test can still script a reply on top.
@@ -252,7 +303,7 @@ export class NodeSim {
     this.state.hostname = this.name;
     this.state.peers = peers.map((p) => ({ ...p }));
     const conf = this.t.fileText(COROSYNC_CONF);
-    this.state.corosync = conf ? parseCorosync(conf) : { name: "gfscluster", addresses: [] };
+    this.state.corosync = { ...(conf ? parseCorosync(conf) : { name: "gfscluster", addresses: [] }), ...this.authkeyRead() };
     return this;
   }
 
@@ -283,9 +334,10 @@ export class NodeSim {
 
   /**
    * The model and every file, as one comparable value: equal snapshots = nothing changed.
-   * `ignoreFile` leaves out the files a comparison allows to change (gfsdeploy's own cache).
+   * `ignoreFile` and `ignoreDir` leave out the files and the made directories a comparison
+   * allows to change (gfsdeploy's own cache).
    */
-  snapshot(options: { ignoreFile?: (path: string) => boolean } = {}): string {
+  snapshot(options: { ignoreFile?: (path: string) => boolean; ignoreDir?: (path: string) => boolean } = {}): string {
     const sorted = <V>(m: Map<string, V>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
     const kept = [...this.t.files.entries()].filter(([p]) => !(options.ignoreFile?.(p) ?? false));
     const files = kept.sort(([a], [b]) => a.localeCompare(b)).map(([p, f]) => [p, f.body.toString("base64"), f.mode, f.owner, f.group]);
@@ -303,6 +355,7 @@ export class NodeSim {
       sbd: sorted(s.sbd),
       cib: { properties: sorted(s.cib.properties), elements: sorted(s.cib.elements) },
       roles: sorted(s.roles).map(([id, m]) => [id, sorted(m)]),
+      dirs: [...s.dirs].filter((d) => !(options.ignoreDir?.(d) ?? false)).sort(),
       files,
     });
   }
@@ -331,6 +384,25 @@ export class NodeSim {
 
   private unitActive(u: string): boolean {
     return this.state.units.get(unitName(u))?.active === true;
+  }
+
+  /**
+   * Whether directory `dir` exists: always outside OWN_DIRS; inside, once gfsdeploy made it
+   * (or something below it), or a file in it was put there before the test.
+   */
+  private dirExists(dir: string): boolean {
+    return !OWN_DIRS.some((own) => dir === own || dir.startsWith(`${own}/`)) || this.knownDir(dir);
+  }
+
+  /** A directory the model knows of: made by gfsdeploy (itself or below it), or holding a file. */
+  private knownDir(dir: string): boolean {
+    return [...this.state.dirs].some((d) => d === dir || d.startsWith(`${dir}/`)) || [...this.t.files.keys()].some((p) => p.startsWith(`${dir}/`));
+  }
+
+  /** The authkey as corosync reads it when it starts. */
+  private authkeyRead(): { authkey?: string } {
+    const key = this.t.files.get(AUTHKEY);
+    return key ? { authkey: sha256(key.body) } : {};
   }
 
   private syncDrbdDevice(r: DrbdResource): void {
@@ -374,8 +446,9 @@ export class NodeSim {
       case "corosync-cfgtool":
         if (args[0] !== "-R") return undefined;
         this.mutate(call);
-        if (!this.unitActive("corosync")) return fail(1, "Could not initialize corosync configuration API error 2");
-        this.state.corosync = parseCorosync(this.t.fileText(COROSYNC_CONF) ?? "");
+        if (!this.unitActive("corosync") || !this.state.corosync) return fail(1, "Could not initialize corosync configuration API error 2");
+        // totem.cluster_name cannot change at runtime; the node list can.
+        this.state.corosync.addresses = parseCorosync(this.t.fileText(COROSYNC_CONF) ?? "").addresses;
         return ok("Reloading corosync.conf...\nDone\n");
       case "stat":
         return this.stat(args);
@@ -383,7 +456,7 @@ export class NodeSim {
         if (args.length !== 1) return undefined;
         const f = this.t.files.get(args[0] as string);
         if (!f) return fail(1, `sha256sum: ${args[0]}: No such file or directory`);
-        return ok(`${createHash("sha256").update(f.body).digest("hex")}  ${args[0]}\n`);
+        return ok(`${sha256(f.body)}  ${args[0]}\n`);
       }
       case "python3":
       case "/usr/bin/python3":
@@ -422,9 +495,25 @@ export class NodeSim {
         return this.cibadmin(args);
       case "sh":
         return this.sh(args, call);
-      case "mkdir":
-        if (args[0] !== "-p") return undefined;
+      case "mkdir": {
+        const [flag, dir, ...rest] = args;
+        if (flag !== "-p" || dir === undefined || rest.length > 0 || !dir.startsWith("/")) return undefined;
         this.mutate(call);
+        this.state.dirs.add(dir.replace(/\/+$/, "") || "/");
+        return ok();
+      }
+      case "touch": {
+        const [path, ...rest] = args;
+        if (path === undefined || rest.length > 0 || !path.startsWith("/")) return undefined;
+        this.mutate(call);
+        if (!this.dirExists(dirname(path))) return fail(1, `touch: cannot touch '${path}': No such file or directory`);
+        if (!this.t.files.has(path)) this.t.setFile(path, "");
+        return ok();
+      }
+      case "rm":
+        if (args[0] !== "-f" || args.length !== 2) return undefined;
+        this.mutate(call);
+        this.t.files.delete(args[1] as string);
         return ok();
       case "mv": {
         if (args[0] !== "-f" || args.length !== 3) return undefined;
@@ -499,8 +588,8 @@ export class NodeSim {
     if (name === "corosync.service") {
       const conf = this.t.fileText(COROSYNC_CONF);
       if (conf === undefined) return "corosync: Can't read file /etc/corosync/corosync.conf";
-      if (!this.t.files.has("/etc/corosync/authkey")) return "corosync: Could not open /etc/corosync/authkey";
-      this.state.corosync = parseCorosync(conf);
+      if (!this.t.files.has(AUTHKEY)) return `corosync: Could not open ${AUTHKEY}`;
+      this.state.corosync = { ...parseCorosync(conf), ...this.authkeyRead() };
     }
     // pacemaker.service Requires=corosync.service.
     if (name === "pacemaker.service") {
@@ -651,6 +740,7 @@ export class NodeSim {
     const [flag, path] = args as [string, string];
     if (flag === "-b") return this.state.devices.get(path)?.present ? ok() : exitWith(1);
     if (flag === "-s") return (this.t.files.get(path)?.body.length ?? 0) > 0 ? ok() : exitWith(1);
+    if (flag === "-e") return this.t.files.has(path) || this.knownDir(path) ? ok() : exitWith(1);
     return undefined;
   }
 

@@ -10,7 +10,7 @@ import { loadScripts } from "../../../src/cli/templates.js";
 import type { RunEvent } from "../../../src/run/events.js";
 import { runSteps } from "../../../src/run/runner.js";
 import { handlers } from "../../../src/steps/registry.js";
-import { checkMayChange, inGfsdeployCache, isCibCacheChange, lvmlockdPlan, secretStore } from "./harness.js";
+import { checkMayChange, inGfsdeployCache, isCibCacheChange, isGfsdeployCacheDir, lvmlockdPlan, secretStore } from "./harness.js";
 import { NodeSim } from "./node-sim.js";
 
 describe("plan on two freshly installed Debian 12 nodes", () => {
@@ -19,7 +19,8 @@ describe("plan on two freshly installed Debian 12 nodes", () => {
     const sims = ["node1", "node2"].map((n) => new NodeSim(n).disk("/dev/vdb"));
     const simOf = new Map(sims.map((s) => [s.name, s]));
     const kindOf = new Map(lvmlockdPlan.steps.map((s) => [s.id, s.kind]));
-    const before = sims.map((s) => s.snapshot({ ignoreFile: inGfsdeployCache }));
+    const cache = { ignoreFile: inGfsdeployCache, ignoreDir: isGfsdeployCacheDir };
+    const before = sims.map((s) => s.snapshot(cache));
     // Steps of one host run one at a time, so what a node saw between a step's start and end is that step's doing.
     const started = new Map<string, { sim: NodeSim; calls: number; mutations: number }>();
     const forbidden: string[] = [];
@@ -50,7 +51,7 @@ describe("plan on two freshly installed Debian 12 nodes", () => {
     expect(attributed, "every change a node saw happened inside a step").toBe(sims.reduce((n, sim) => n + sim.changesSince(0, 0).length, 0));
     for (const [i, sim] of sims.entries()) {
       expect.soft(sim.changesSince(0, 0).filter((c) => !isCibCacheChange(c)), `${sim.name} changed during plan`).toEqual([]);
-      expect.soft(sim.snapshot({ ignoreFile: inGfsdeployCache }), `${sim.name} outside gfsdeploy's cache`).toBe(before[i]);
+      expect.soft(sim.snapshot(cache), `${sim.name} outside gfsdeploy's cache`).toBe(before[i]);
       expect(sim.unknown).toEqual([]);
     }
     // AND nothing is refused, failed or skipped: a step waiting for a package that apply installs is pending
