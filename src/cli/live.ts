@@ -34,7 +34,8 @@ async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKey
     await closeAll(transports);
     const first = failures[0];
     if (first instanceof ConnectionError && failures.length === 1) throw first;
-    throw new ConnectionError(failures.map((f) => f.message).join("\n"), first instanceof ConnectionError ? first.hint : "check that every node is up and reachable over SSH");
+    const hints = [...new Set(failures.map((f) => (f instanceof ConnectionError ? f.hint : "check that every node is up and reachable over SSH")))];
+    throw new ConnectionError(failures.map((f) => f.message).join("\n"), hints.join("\n      "));
   }
   return transports;
 }

@@ -91,7 +91,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
         check = await handler.check(step, ctx);
       } catch (e) {
         // In a plan, a step after a pending change often cannot be inspected yet (no cluster, no device).
-        if (options.mode === "plan" && upstreamChange) return finish({ step, outcome: "pending", reason: `after ${upstreamChange.step.id}` });
+        if (options.mode === "plan" && upstreamChange) return finish({ step, outcome: "pending", reason: `after ${upstreamChange.step.id} (cannot inspect yet: ${toStepError(e).message.split("\n")[0] ?? ""})` });
         return finish({ step, outcome: "failed", error: toStepError(e) });
       }
       emit({ type: "step-check", id: step.id, result: check });

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 
 import { corosyncNeedsRestart } from "./corosync.js";
 import type { StepHandler, StepContext } from "./types.js";
@@ -29,6 +30,7 @@ export const file: StepHandler<"file"> = {
   async apply(step, ctx) {
     const p = step.params;
     const restart = p.onChange === "corosync-reload" ? await corosyncNeedsRestart(ctx, p.content) : undefined;
+    await run(ctx, "mkdir", ["-p", dirname(p.path)]);
     await ctx.t.writeFile(p.path, p.content, { mode: p.mode, owner: p.owner, group: p.group });
     // Same cluster, same nodes: every corosync in the cluster re-reads the file in place.
     // Anything bigger waits for cluster-start, which runs once the authkey is in place too.
@@ -51,18 +53,20 @@ export const secretFile: StepHandler<"secret-file"> = {
     const r = await probe(ctx, "sha256sum", [p.path]);
     if (r.code !== 0) return { status: "change", reason: `create ${p.path}` };
     // Only digests cross the wire for comparison; the secret itself only when written.
-    if (r.stdout.split(/\s/)[0] !== sha256(ctx.secrets.get(p.secret))) return { status: "change", reason: `${p.path} content differs (not shown: secret)`, ...(p.restarts?.length ? { restart: p.restarts.join(", ") } : {}) };
+    if (r.stdout.split(/\s/)[0] !== sha256(ctx.secrets.get(p.secret))) return { status: "change", reason: `${p.path} content differs (not shown: secret)`, ...(p.restarts?.includes("corosync") ? { restart: "corosync and pacemaker on this node, by cluster-start" } : {}) };
     const own = await ownership(ctx, p.path);
     return own === wantOwnership(p) ? { status: "ok" } : { status: "change", reason: `${p.path} mode/owner ${own ?? "?"} → ${wantOwnership(p)}` };
   },
   async apply(step, ctx) {
     const p = step.params;
     const before = await probe(ctx, "sha256sum", [p.path]);
-    await ctx.t.writeFile(p.path, ctx.secrets.get(p.secret), { mode: p.mode, owner: p.owner, group: p.group });
     const replaced = before.code === 0 && before.stdout.split(/\s/)[0] !== sha256(ctx.secrets.get(p.secret));
+    // The word for cluster-start goes first: if the write then fails, a re-run still restarts.
     if (replaced && p.restarts?.includes("corosync")) {
       await run(ctx, "mkdir", ["-p", "/run/gfsdeploy"]);
       await run(ctx, "touch", [RESTART_MARKER]);
     }
+    await run(ctx, "mkdir", ["-p", dirname(p.path)]);
+    await ctx.t.writeFile(p.path, ctx.secrets.get(p.secret), { mode: p.mode, owner: p.owner, group: p.group });
   },
 };

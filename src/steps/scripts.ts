@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
 import type { StepContext } from "./types.js";
+import { run } from "./util.js";
 
 const SCRIPT_DIR = "/var/lib/gfsdeploy/scripts";
 
@@ -16,7 +17,7 @@ export async function shipScript(ctx: StepContext, name: string): Promise<string
   const path = `${SCRIPT_DIR}/${digest}-${name}`;
   const present = await ctx.t.exec("test", ["-s", path]);
   if (present.code !== 0) {
-    await ctx.t.exec("mkdir", ["-p", SCRIPT_DIR]);
+    await run(ctx, "mkdir", ["-p", SCRIPT_DIR]);
     await ctx.t.writeFile(path, body, { mode: 0o755 });
   }
   return path;
