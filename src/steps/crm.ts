@@ -50,17 +50,29 @@ export function parseCrmMon(xml: string): ClusterState {
   const doc = (parser.parse(xml) as MonDoc)["pacemaker-result"] ?? {};
   const dc = doc.summary?.current_dc;
   const roles = new Map<string, Map<string, string>>();
-  const add = (owner: string, r: MonResource) => {
+  const record = (owner: string, node: string, role: string) => {
     const map = roles.get(owner) ?? new Map<string, string>();
-    // A group's members share the group's fate; the weakest member's role is the group's.
-    for (const n of r.node ?? []) if (!map.has(n.name) || r.role !== "Started") map.set(n.name, r.role ?? "Stopped");
+    map.set(node, role);
     roles.set(owner, map);
   };
-  for (const r of doc.resources?.resource ?? []) add(r.id, r);
-  for (const g of doc.resources?.group ?? []) for (const r of g.resource ?? []) add(g.id, r);
+  const primitive = (owner: string, r: MonResource) => {
+    for (const n of r.node ?? []) record(owner, n.name, r.role ?? "Stopped");
+  };
+  // A group runs on a node only when every member runs there: a stopped member lists no
+  // node at all, and a member still starting says so in its role.
+  const group = (owner: string, g: MonGroup) => {
+    const members = g.resource ?? [];
+    const nodes = new Set(members.flatMap((r) => (r.node ?? []).map((n) => n.name)));
+    for (const node of nodes) {
+      const on = members.map((r) => ((r.node ?? []).some((n) => n.name === node) ? (r.role ?? "Stopped") : "Stopped"));
+      record(owner, node, on.find((role) => role !== "Started") ?? "Started");
+    }
+  };
+  for (const r of doc.resources?.resource ?? []) primitive(r.id, r);
+  for (const g of doc.resources?.group ?? []) group(g.id, g);
   for (const c of doc.resources?.clone ?? []) {
-    for (const r of c.resource ?? []) add(c.id, r);
-    for (const g of c.group ?? []) for (const r of g.resource ?? []) add(c.id, r);
+    for (const r of c.resource ?? []) primitive(c.id, r);
+    for (const g of c.group ?? []) group(c.id, g);
   }
   return {
     quorate: dc?.with_quorum === "true",

@@ -351,8 +351,8 @@ describe("runner: plan mode", () => {
     expect(s.ids("apply")).toEqual([]);
     expect(outcomes(result)).toEqual({ a: "change", b: "pending", c: "pending", d: "failed", e: "change", f: "skipped" });
     expect(result.records.get("a")).toMatchObject({ reason: "a needs work", check: { status: "change", reason: "a needs work" } });
-    expect(result.records.get("b")?.reason).toBe("after a");
-    expect(result.records.get("c")?.reason).toBe("after b");
+    expect(result.records.get("b")?.reason).toMatch(/^after a \(cannot inspect yet: .+\)$/);
+    expect(result.records.get("c")?.reason).toBe("after b (cannot inspect yet: no such device /dev/drbd0)");
     expect(result.records.get("d")?.error).toEqual({ message: "no such device /dev/drbd0" });
   });
 

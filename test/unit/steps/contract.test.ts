@@ -185,7 +185,7 @@ const cases: Record<StepKind, ContractCase[]> = {
       given: "another authkey while corosync runs: the new key, and word for cluster-start to restart",
       step: authkey,
       node: () => runningWith(corosyncConf.params.content, OLD_AUTHKEY),
-      expectFirst: (r) => expect(r).toMatchObject({ status: "change", restart: "corosync" }),
+      expectFirst: (r) => expect(r).toMatchObject({ status: "change", restart: "corosync and pacemaker on this node, by cluster-start" }),
       then: (sim) => {
         expect(sim.t.files.get("/etc/corosync/authkey")).toMatchObject({ body: AUTHKEY, mode: 0o400, owner: "root" });
         expect(sim.mutations).toEqual(["mkdir -p /run/gfsdeploy", `touch ${RESTART_MARKER}`]);

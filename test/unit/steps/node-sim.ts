@@ -498,6 +498,8 @@ export class NodeSim {
       case "mkdir": {
         const [flag, dir, ...rest] = args;
         if (flag !== "-p" || dir === undefined || rest.length > 0 || !dir.startsWith("/")) return undefined;
+        // `mkdir -p` of a directory that is already there changes nothing, as on a real node.
+        if (this.dirExists(dir)) return ok();
         this.mutate(call);
         this.state.dirs.add(dir.replace(/\/+$/, "") || "/");
         return ok();
