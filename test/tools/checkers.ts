@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { XMLParser } from "fast-xml-parser";
 
 import { templatesDir } from "../../src/cli/templates.js";
+import { parseCrmMon } from "../../src/steps/crm.js";
 
 export function scratchDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `gfsdeploy-${prefix}-`));
@@ -100,7 +101,7 @@ export class Graph {
   }
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["synapse", "trigger", "rsc_op", "pseudo_event", "crm_event", "resource", "node", "clone", "group"].includes(name) });
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "", isArray: (name) => ["synapse", "trigger", "rsc_op", "pseudo_event", "crm_event"].includes(name) });
 
 function parseGraph(text: string): Graph {
   const doc = xml.parse(text) as { transition_graph?: { synapse?: Synapse[] } };
@@ -132,40 +133,6 @@ interface EventSet {
 interface Synapse {
   action_set?: EventSet;
   inputs?: { trigger?: EventSet[] };
-}
-
-interface MonResource {
-  id: string;
-  role: string;
-  active?: string;
-  node?: { name: string }[];
-}
-interface MonGroup {
-  id: string;
-  resource?: MonResource[];
-}
-interface MonClone {
-  id: string;
-  resource?: MonResource[];
-  group?: MonGroup[];
-}
-
-/** crm_mon's XML view of a CIB file: resource → node → role (clone instances folded by id). */
-function parseRoles(text: string): Map<string, Map<string, string>> {
-  const doc = xml.parse(text) as { "pacemaker-result"?: { resources?: { resource?: MonResource[]; clone?: MonClone[]; group?: MonGroup[] } } };
-  const roles = new Map<string, Map<string, string>>();
-  const add = (owner: string, r: MonResource) => {
-    const map = roles.get(owner) ?? new Map<string, string>();
-    for (const n of r.node ?? []) map.set(n.name, r.role);
-    roles.set(owner, map);
-  };
-  const res = doc["pacemaker-result"]?.resources ?? {};
-  for (const r of res.resource ?? []) add(r.id, r);
-  for (const c of res.clone ?? []) {
-    for (const r of c.resource ?? []) add(c.id, r);
-    for (const g of c.group ?? []) for (const r of g.resource ?? []) add(c.id, r);
-  }
-  return roles;
 }
 
 /** The pcs commands of pcs.txt as argv lists (pcs.txt is shell-quoted; sh splits it for us). */
@@ -203,7 +170,7 @@ export async function checkCib(commands: string[][], nodes: string[], drbdResour
   const final = join(dir, "final.xml");
   const sim = await execa("crm_simulate", ["-x", online, "-S", "-G", graphFile, "-O", final], { reject: false, all: true });
   const mon = await execa("crm_mon", ["-1", "--output-as=xml"], { env: { CIB_file: final } });
-  return { dir, transitionOk: sim.exitCode === 0, graph: parseGraph(readFileSync(graphFile, "utf8")), roles: parseRoles(mon.stdout), output: sim.all ?? "" };
+  return { dir, transitionOk: sim.exitCode === 0, graph: parseGraph(readFileSync(graphFile, "utf8")), roles: parseCrmMon(mon.stdout).roles, output: sim.all ?? "" };
 }
 
 export interface Gfs2Readback {
