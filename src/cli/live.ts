@@ -20,7 +20,7 @@ export interface LiveOptions {
 }
 
 /** One SSH connection per node for the whole run, checked up front so failures name the node. */
-async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
+export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
   if (!spec.ssh.identityFile) throw new UsageError("ssh.identityFile is not set", "set ssh.identityFile in the spec to the private key gfsdeploy logs in with");
   const identityFile = specRelativePath(spec.ssh.identityFile, baseDir);
   const knownHostsFile = specRelativePath(spec.ssh.knownHosts, baseDir);
@@ -68,6 +68,6 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
   }
 }
 
-async function closeAll(transports: ReadonlyMap<string, Transport>): Promise<void> {
+export async function closeAll(transports: ReadonlyMap<string, Transport>): Promise<void> {
   await Promise.all([...transports.values()].map((t) => t.close()));
 }

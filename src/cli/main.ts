@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
 import type { Subscriber } from "../run/events.js";
 import { runLive } from "./live.js";
+import { clusterStatus } from "./status.js";
 import { offlinePlan, writeArtifacts } from "./offline.js";
 import { testbedCommand } from "./testbed.js";
 import { formatOfflinePlan } from "./ui/plan-text.js";
@@ -100,6 +101,17 @@ function program(io: Io): Command {
       }
       const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
       runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
+    });
+
+  cli
+    .command("status")
+    .description("cluster, DRBD, DLM and mount state per node in one table (exit 0 healthy, 1 not)")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .action(async (spec: string, opts: { acceptNewHostKeys?: boolean }) => {
+      const { table, healthy } = await clusterStatus(spec, opts.acceptNewHostKeys ?? false);
+      io.out(table);
+      runExitCode = healthy ? 0 : 1;
     });
 
   cli.addCommand(testbedCommand());

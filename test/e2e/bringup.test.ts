@@ -96,6 +96,12 @@ describe("two-node bring-up on the QEMU test bed", () => {
     expect(await on("node1", "crm_attribute -t crm_config -n no-quorum-policy -G -q")).toBe("freeze");
   });
 
+  it("status shows both nodes online and quorate, DRBD Primary/UpToDate, the lockspaces and the mount", async () => {
+    const r = await timed("status", () => gfsdeploy("status", SPEC));
+    expect(r.code, r.out).toBe(0);
+    for (const n of both) expect(r.out).toMatch(new RegExp(`^${n}\\s+online, quorate\\s+r0 Primary/Primary UpToDate/UpToDate Connected\\s+.*lvm_vg_gfs.*\\s+/srv/data mounted$`, "m"));
+  });
+
   it("plan then reports nothing to change, and a second apply changes nothing", async () => {
     const plan = await timed("no-op plan", () => gfsdeploy("plan", SPEC));
     expect(plan.code, plan.out).toBe(0);
