@@ -80,8 +80,10 @@ describe("two-node bring-up on the QEMU test bed", () => {
       expect(await on(n, "drbdadm role r0")).toBe("Primary/Primary");
       expect(await on(n, "drbdadm dstate r0")).toBe("UpToDate/UpToDate");
     }
-    const cib = await on("node1", "cibadmin --query --scope resources");
-    expect(cib).toMatch(/<clone id="drbd_r0-clone">[\s\S]*promotable" value="true"[\s\S]*class="ocf" id="drbd_r0" provider="linbit" type="drbd"/);
+    const clone = /<clone id="drbd_r0-clone">[\s\S]*?<\/clone>/.exec(await on("node1", "cibadmin --query --scope resources"))?.[0] ?? "";
+    expect(clone).toMatch(/<primitive (?=[^>]*id="drbd_r0")(?=[^>]*class="ocf")(?=[^>]*provider="linbit")(?=[^>]*type="drbd")/);
+    expect(clone).toMatch(/name="promotable" value="true"/);
+    expect(clone).toMatch(/name="promoted-max" value="2"/);
   });
 
   it("every clone runs on both nodes, stonith is started, nothing failed, no-quorum-policy=freeze", async () => {
