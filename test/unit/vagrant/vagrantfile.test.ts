@@ -194,7 +194,7 @@ describe("vagrant validate", () => {
 
   it("passes for the libvirt provider, its options included when vagrant-libvirt is installed", { timeout: 120_000 }, async (ctx) => {
     if (plugins === undefined) {
-      ctx.skip("vagrant is not installed (it is not in .ci/install-deps); apt-get install vagrant vagrant-libvirt to run this");
+      ctx.skip("vagrant is not installed (.ci/install-deps installs it; add vagrant-libvirt to check the libvirt block too)");
       return;
     }
     // Without the plugin Vagrant cannot check the libvirt block, only everything else.
@@ -209,7 +209,7 @@ describe("vagrant validate", () => {
 
   it("passes for VirtualBox with the disks feature on, and never silently drops the DRBD disk", { timeout: 120_000 }, async (ctx) => {
     if (plugins === undefined) {
-      ctx.skip("vagrant is not installed (it is not in .ci/install-deps); apt-get install vagrant to run this");
+      ctx.skip("vagrant is not installed (.ci/install-deps installs it)");
       return;
     }
     // VirtualBox itself is not installed here: --ignore-provider skips only the checks that
