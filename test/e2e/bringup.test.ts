@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execa } from "execa";
 
-import { main, type Io } from "../../src/cli/main.js";
 import { down, sshArgs, up } from "../../src/testbed/vm.js";
+import { runCli } from "../support/cli.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
 
 const SPEC = "inventories/testbed/cluster.yaml";
@@ -31,17 +31,11 @@ async function on(node: NodeName, script: string): Promise<string> {
   return r.stdout.trim();
 }
 
-interface CliRun {
-  code: number;
-  out: string;
-}
-
-async function gfsdeploy(...args: string[]): Promise<CliRun> {
-  let out = "";
-  const io: Io = { out: (t) => (out += t), err: (t) => (out += t) };
-  const code = await main(["node", "gfsdeploy", ...args], io);
+async function gfsdeploy(...args: string[]): Promise<{ code: number; out: string }> {
+  const r = await runCli(...args);
+  const out = r.out + r.err;
   process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
-  return { code, out };
+  return { code: r.code, out };
 }
 
 const both: NodeName[] = ["node1", "node2"];

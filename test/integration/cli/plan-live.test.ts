@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { main, type Io } from "../../../src/cli/main.js";
+import { runCli } from "../../support/cli.js";
 import type { Outcome, RunEvent } from "../../../src/run/events.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { SshTransport } from "../../../src/transport/ssh.js";
@@ -152,27 +152,7 @@ function mutation(argv: readonly string[]): string | undefined {
   }
 }
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  };
-  // commander reads argv like process.argv: the node binary and the script come first.
-  const code = await main(["node", "gfsdeploy", ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 /** The --json event stream: one event per line. */
 function events(out: string): RunEvent[] {

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 
-import { main, type Io } from "../../../src/cli/main.js";
+import { runCli, type CliRun } from "../../support/cli.js";
 
 /**
  * `gfsdeploy validate` end to end through the CLI's single error boundary: what a user sees
@@ -17,20 +17,8 @@ const validSpec = fileURLToPath(new URL("../../fixtures/specs/debian12-lvmlockd/
 /** The CLI prints a spec's path relative to the working directory, as the user would type it. */
 const shown = (file: string): string => relative(process.cwd(), file);
 
-async function validate(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  };
-  // commander reads argv like process.argv: the node binary and the script come first.
-  const code = await main(["node", "gfsdeploy", "validate", ...args], io);
-  return { code, out, err };
+function validate(...args: string[]): Promise<CliRun> {
+  return runCli("validate", ...args);
 }
 
 const secretVariables = ["GFSDEPLOY_HACLUSTER_PASSWORD", "IPMI_PASSWORD"];

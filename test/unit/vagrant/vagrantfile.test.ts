@@ -7,7 +7,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
-import { main, type Io } from "../../../src/cli/main.js";
+import { runCli } from "../../support/cli.js";
 import { IMAGE_RECIPE } from "../../../src/testbed/recipe.js";
 
 /**
@@ -24,20 +24,7 @@ const SPECS = {
   virtualbox: "inventories/vagrant/cluster.virtualbox.yaml",
 } as const;
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  };
-  const code = await main(["node", "gfsdeploy", ...args], io);
-  return { code, out, err };
-}
+const cli = runCli;
 
 interface NodeEntry {
   name: string;
