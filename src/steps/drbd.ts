@@ -1,4 +1,4 @@
-import { assertSafe, guardDevice } from "./devices.js";
+import { assertSafe, guardDevice, signature } from "./devices.js";
 import type { StepContext, StepHandler } from "./types.js";
 import { pollUntil, probe, runAll } from "./util.js";
 
@@ -24,9 +24,13 @@ export const createMd: StepHandler<"drbd-create-md"> = {
     if (isUp(await drbdState(ctx, p.resource))) return { status: "ok", note: "attached" };
     const dump = await probe(ctx, "drbdadm", ["dump-md", p.resource]);
     if (dump.code === 0) return { status: "ok", note: "metadata present" };
+    // dump-md also fails while Pacemaker is bringing the resource up; the disk's own
+    // signature still says DRBD metadata is there, and that is never re-created.
+    if ((await signature(ctx, p.disk)) === "drbd") return { status: "ok", note: "DRBD metadata on the disk" };
     return (await guardDevice(ctx, p.disk, "drbdadm create-md")) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
   },
   async apply(step, ctx) {
+    if ((await signature(ctx, step.params.disk)) === "drbd") return;
     await assertSafe(ctx, step.params.disk, "drbdadm create-md");
     await runAll(ctx, step.params.commands);
   },

@@ -108,6 +108,16 @@ describe("drbd-create-md", () => {
     if (r0) r0.metadata = true;
     expect(await readOnlyCheck(sim, createMd, contextFor(sim, { forced: ["/dev/vdb"] }))).toEqual({ status: "ok", note: "metadata present" });
   });
+
+  it("keeps DRBD metadata the disk carries even when dump-md cannot read it (a re-run while Pacemaker brings r0 up)", async () => {
+    // GIVEN a disk with DRBD's signature, but dump-md failing (resource being configured)
+    const sim = backingDiskNode({ type: "drbd" });
+    sim.t.on(["drbdadm", "dump-md", "r0"], { code: 20, stdout: "", stderr: "Device '0' is configured!" });
+    // THEN check says ok, and apply never runs create-md
+    expect(await readOnlyCheck(sim, createMd, contextFor(sim))).toEqual({ status: "ok", note: "DRBD metadata on the disk" });
+    await apply(createMd, contextFor(sim));
+    expect(ran(sim, "drbdadm create-md")).toEqual([]);
+  });
 });
 
 describe("pvcreate", () => {
