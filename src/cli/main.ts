@@ -31,11 +31,14 @@ interface LiveFlags {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** --json: ndjson events; a terminal: listr2 progress and a summary; otherwise plain lines. */
-function display(io: Io, flags: LiveFlags): (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> } {
+/**
+ * --json: ndjson events; apply on a terminal: listr2 progress and a summary; otherwise
+ * plain lines, which for a plan carry every change's diff.
+ */
+function display(io: Io, flags: LiveFlags, mode: "plan" | "apply"): (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> } {
   return (plan) => {
     if (flags.json) return { subscribers: [jsonSubscriber(io.out)] };
-    if (io === processIo && process.stdout.isTTY && !flags.verbose) {
+    if (mode === "apply" && io === processIo && process.stdout.isTTY && !flags.verbose) {
       const live = listrSubscriber(plan);
       return { subscribers: [live.subscriber, textSubscriber(io.out, false, true)], finished: live.finished };
     }
@@ -78,7 +81,7 @@ function program(io: Io): Command {
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
+      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "plan") });
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -95,11 +98,11 @@ function program(io: Io): Command {
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
-        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
+        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "plan") });
         if (check.result.counts.change + check.result.counts.pending === 0) return;
         if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
       }
-      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts) });
+      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "apply") });
       runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 
