@@ -132,14 +132,17 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       b.add({ id: per(n, "service/sbd.service"), host: n.name, kind: "service", params: { unit: "sbd.service", enabled: true }, dependsOn: [per(n, "sbd/config"), sbdDevice], source: "stonith.sbd", phase: "fencing", title: "sbd starts with the cluster" });
     }
   }
-  spec.stonith.devices.forEach((d, i) => {
-    for (const [key, value] of Object.entries(d.options)) {
-      if (typeof value !== "object") continue;
-      for (const n of spec.nodes) {
-        b.add({ id: per(n, `stonith/${d.name}/${key}`), host: n.name, kind: "secret-file", params: { secret: `stonith.devices[${i}].options.${key}`, path: fenceSecretPath(d.name, key), mode: 0o600, ...root }, dependsOn: [per(n, "packages")], source: `stonith.devices[${i}].options.${key}`, phase: "fencing", title: `${d.name} ${key} file` });
-      }
-    }
-  });
+  // Fence options given as secrets: a 0600 file on every node, read by the agent's *_script.
+  const fenceSecrets = spec.stonith.devices.flatMap((d, i) =>
+    Object.entries(d.options)
+      .filter(([, value]) => typeof value === "object")
+      .map(([key]) => ({ device: d.name, key, path: `stonith.devices[${i}].options.${key}`, file: fenceSecretPath(d.name, key) })),
+  );
+  const fenceSecretSteps = fenceSecrets.flatMap((f) =>
+    spec.nodes.map((n) =>
+      b.add({ id: per(n, `stonith/${f.device}/${f.key}`), host: n.name, kind: "secret-file", params: { secret: f.path, path: f.file, mode: 0o600, ...root }, dependsOn: [per(n, "packages")], source: f.path, phase: "fencing", title: `${f.device} ${f.key} file` }),
+    ),
+  );
 
   // DRBD: files, metadata, first sync. Pacemaker promotes later.
   const drbdFiles = new Map<string, string[]>();
@@ -219,22 +222,17 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
   }
 
   // CIB stage 1: fencing, DRBD promotion, locking. Stage 2 (mounts) waits for mkfs.
-  const secretFiles = spec.stonith.devices.flatMap((d) =>
-    Object.entries(d.options)
-      .filter(([, v]) => typeof v === "object")
-      .map(([key]) => ({ path: `stonith.devices[${spec.stonith.devices.indexOf(d)}].options.${key}`, file: fenceSecretPath(d.name, key) })),
-  );
   const cibBase = b.add({
     id: "cluster/cib/base",
     host: first.name,
     kind: "cib",
-    params: { stage: "base", dialect: pcs, prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: secretFiles },
+    params: { stage: "base", dialect: pcs, prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: fenceSecrets.map(({ path, file }) => ({ path, file })) },
     dependsOn: [
       ready,
       "cluster/pcs-auth",
       ...initialSyncs,
       ...spec.nodes.flatMap((n) => [...(drbdFiles.get(n.name) ?? []), lvmConf.get(n.name)]),
-      ...spec.nodes.flatMap((n) => spec.stonith.devices.flatMap((d) => Object.keys(d.options).filter((k) => typeof d.options[k] === "object").map((k) => per(n, `stonith/${d.name}/${k}`)))),
+      ...fenceSecretSteps,
     ],
     source: "stonith",
     phase: "locking",
