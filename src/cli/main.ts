@@ -46,6 +46,11 @@ function display(io: Io, flags: LiveFlags, mode: "plan" | "apply"): (plan: Plan)
   };
 }
 
+/** plan or apply over SSH with the command's flags. */
+function runWithFlags(io: Io, spec: string, mode: "plan" | "apply", flags: LiveFlags): ReturnType<typeof runLive> {
+  return runLive(spec, mode, { acceptNewHostKeys: flags.acceptNewHostKeys ?? false, forceDevices: flags.forceDevice, display: display(io, flags, mode) });
+}
+
 /** Exit code of a run, set by the action and returned by main. */
 let runExitCode = 0;
 
@@ -81,7 +86,7 @@ function program(io: Io): Command {
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "plan") });
+      const { result } = await runWithFlags(io, spec, "plan", opts);
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -98,11 +103,11 @@ function program(io: Io): Command {
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
       if (!opts.yes) {
         if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
-        const check = await runLive(spec, "plan", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "plan") });
+        const check = await runWithFlags(io, spec, "plan", opts);
         if (check.result.counts.change + check.result.counts.pending === 0) return;
         if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
       }
-      const { result } = await runLive(spec, "apply", { acceptNewHostKeys: opts.acceptNewHostKeys ?? false, forceDevices: opts.forceDevice, display: display(io, opts, "apply") });
+      const { result } = await runWithFlags(io, spec, "apply", opts);
       runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 
