@@ -14,9 +14,12 @@ export async function signature(ctx: StepContext, device: string): Promise<strin
   return fields.TYPE ?? (fields.PTTYPE ? `partition table ${fields.PTTYPE}` : r.code === 0 ? "an unknown signature" : `unreadable (blkid exit ${r.code})`);
 }
 
-/** The data-safety line: refuse to write over a signature unless this device is forced. */
-export async function guardDevice(ctx: StepContext, device: string, action: string, expected?: string): Promise<CheckResult | undefined> {
-  const found = await signature(ctx, device);
+/**
+ * The data-safety line: refuse to write over a signature unless this device is forced.
+ * `seen` is the device's signature when the caller has just read it (saves a second blkid).
+ */
+export async function guardDevice(ctx: StepContext, device: string, action: string, expected?: string, seen?: { signature: string | undefined }): Promise<CheckResult | undefined> {
+  const found = seen ? seen.signature : await signature(ctx, device);
   if (found === "missing") return { status: "refuse", reason: `${device} does not exist on ${ctx.t.host}`, hint: "check the device path in the spec (ls -l /dev/disk/by-id/ on the node)" };
   if (found === undefined || found === expected) return undefined;
   if (ctx.forced.has(device)) {

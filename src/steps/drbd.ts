@@ -26,8 +26,9 @@ export const createMd: StepHandler<"drbd-create-md"> = {
     if (dump.code === 0) return { status: "ok", note: "metadata present" };
     // dump-md also fails while Pacemaker is bringing the resource up; the disk's own
     // signature still says DRBD metadata is there, and that is never re-created.
-    if ((await signature(ctx, p.disk)) === "drbd") return { status: "ok", note: "DRBD metadata on the disk" };
-    return (await guardDevice(ctx, p.disk, "drbdadm create-md")) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
+    const found = await signature(ctx, p.disk);
+    if (found === "drbd") return { status: "ok", note: "DRBD metadata on the disk" };
+    return (await guardDevice(ctx, p.disk, "drbdadm create-md", undefined, { signature: found })) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
   },
   async apply(step, ctx) {
     if ((await signature(ctx, step.params.disk)) === "drbd") return;

@@ -7,8 +7,9 @@ export const pvcreate: StepHandler<"pvcreate"> = {
     const r = await probe(ctx, "pvs", ["--noheadings", "-o", "pv_name", step.params.device]);
     if (r.code === 0) return { status: "ok" };
     // The DRBD device appears once DRBD is up and promoted, which earlier steps do.
-    if ((await signature(ctx, step.params.device)) === "missing") return { status: "change", reason: `pvcreate ${step.params.device} (once DRBD provides it)` };
-    return (await guardDevice(ctx, step.params.device, "pvcreate")) ?? { status: "change", reason: `pvcreate ${step.params.device}` };
+    const found = await signature(ctx, step.params.device);
+    if (found === "missing") return { status: "change", reason: `pvcreate ${step.params.device} (once DRBD provides it)` };
+    return (await guardDevice(ctx, step.params.device, "pvcreate", undefined, { signature: found })) ?? { status: "change", reason: `pvcreate ${step.params.device}` };
   },
   async apply(step, ctx) {
     const device = step.params.device;
