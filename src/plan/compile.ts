@@ -11,7 +11,8 @@ const root = { owner: "root", group: "root" } as const;
 /** Packages for the whole stack, per distribution family. */
 function packages(spec: ConcreteSpec): { manager: "apt" | "dnf" | "yum"; names: string[] } {
   const sbd = spec.stonith.sbd ? ["sbd"] : [];
-  const bench = spec.bench.enabled ? ["fio", "iperf3"] : [];
+  // ctdb only for its ping_pong, the POSIX-lock bouncing test.
+  const bench = spec.bench.enabled ? ["fio", "iperf3", "ctdb"] : [];
   switch (spec.cluster.distro) {
     case "debian12":
       return {

@@ -160,7 +160,7 @@ export interface FilesystemSpec {
 }
 
 export interface BenchSpec {
-  /** Install fio, iperf3 (and build ping_pong) during apply. Default false. */
+  /** Install what `gfsdeploy bench` runs (fio, iperf3, ctdb for ping_pong) during apply. Default false. */
   enabled: boolean;
 }
 

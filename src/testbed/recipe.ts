@@ -59,7 +59,9 @@ export const IMAGE_RECIPE: ImageRecipe = {
     "linux-image-amd64", "systemd-sysv", "udev", "dbus", "kmod", "openssh-server", "sudo", "iproute2",
     "iputils-ping", "procps", "less", "psmisc",
     "corosync", "pacemaker", "pcs", "dlm-controld", "lvm2", "lvm2-lockd", "drbd-utils", "gfs2-utils",
-    "fence-agents", "sbd", "resource-agents", "fio", "libxml2-utils", "sg3-utils", "python3", "iperf3",
+    "fence-agents", "sbd", "resource-agents", "libxml2-utils", "sg3-utils", "python3",
+    // What `gfsdeploy bench` runs; the VMs have no route to a mirror, so apply finds them installed.
+    "fio", "iperf3", "ctdb",
     // Only a Recommends of pacemaker, but without crm_mon `pcs status` and `pcs cluster start --wait` fail.
     "pacemaker-cli-utils",
   ],
@@ -108,6 +110,8 @@ export const IMAGE_RECIPE: ImageRecipe = {
     // Enabled by the package but without a device it blocks corosync and pacemaker from starting;
     // the tool under test enables it once the SBD disk is set up.
     'chroot "$1" systemctl disable sbd.service sbd_remote.service',
+    // Only its ping_pong is wanted; the daemon would try to run a CTDB cluster.
+    'chroot "$1" systemctl disable ctdb.service',
     'rm -f "$1"/etc/ssh/ssh_host_rsa_key* "$1"/etc/ssh/ssh_host_ecdsa_key*',
     // `pcs cluster setup` takes more than pcs's 60 s request timeout under TCG and has no flag to raise it.
     `sed -i "s/^default_request_timeout = 60$/default_request_timeout = 900/" ${PCS_SETTINGS}` +
