@@ -21,6 +21,7 @@ export interface LiveOptions {
 
 /** One SSH connection per node for the whole run, checked up front so failures name the node. */
 export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
+  // A spec loaded with checkSshAccess (plan, apply, status) was refused earlier, with its location.
   if (!spec.ssh.identityFile) throw new UsageError("ssh.identityFile is not set", "set ssh.identityFile in the spec to the private key gfsdeploy logs in with");
   const identityFile = specRelativePath(spec.ssh.identityFile, baseDir);
   const knownHostsFile = specRelativePath(spec.ssh.knownHosts, baseDir);
@@ -42,7 +43,7 @@ export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNew
 
 /** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
-  const loaded = loadSpec(file, { checkSecrets: true });
+  const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
   const plan = compile(loaded.spec, loadTemplates());
   const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
   const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);

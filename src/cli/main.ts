@@ -63,9 +63,9 @@ function program(io: Io): Command {
 
   cli
     .command("validate")
-    .description("check a spec (schema, semantic rules, secrets) without contacting any host")
+    .description("check a spec (schema, semantic rules, secrets, SSH key) without contacting any host")
     .argument("<spec>", "cluster spec (YAML)")
-    .option("--no-secrets", "do not require the secret env variables and files to exist")
+    .option("--no-secrets", "do not require the secret env variables and files, or the SSH key, to exist")
     .action((spec: string, opts: { secrets: boolean }) => {
       const plan = offlinePlan(spec, opts.secrets);
       io.out(`${spec}: valid (${plan.nodes.length} nodes, ${plan.steps.length} steps)\n`);

@@ -7,9 +7,12 @@ import { renderArtifacts } from "../render/artifacts.js";
 import { loadSpec } from "../spec/load.js";
 import { loadTemplates } from "./templates.js";
 
-/** Spec file → plan, touching nothing but the spec and the templates. */
-export function offlinePlan(file: string, checkSecrets: boolean): Plan {
-  const loaded = loadSpec(file, { checkSecrets });
+/**
+ * Spec file → plan, touching nothing but the spec and the templates. `checkLocalFiles`
+ * (validate) also requires what a live run reads here: the secrets and the SSH key.
+ */
+export function offlinePlan(file: string, checkLocalFiles: boolean): Plan {
+  const loaded = loadSpec(file, { checkSecrets: checkLocalFiles, checkSshAccess: checkLocalFiles });
   return compile(loaded.spec, loadTemplates());
 }
 

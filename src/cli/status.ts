@@ -39,7 +39,7 @@ async function nodeState(t: Transport, resources: string[], mountpoints: string[
 
 /** The cluster on one screen: per node, membership, DRBD, DLM lockspaces and GFS2 mounts. */
 export async function clusterStatus(file: string, acceptNewHostKeys: boolean): Promise<{ table: string; healthy: boolean }> {
-  const loaded = loadSpec(file, { checkSecrets: false });
+  const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
   const plan = compile(loaded.spec, loadTemplates());
   const transports = await connect(loaded.spec, loaded.baseDir, plan, acceptNewHostKeys);
   try {

@@ -1,7 +1,8 @@
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 
 import { SpecError, UsageError } from "../errors.js";
+import { checkSshAccess, type FileState } from "./access.js";
 import { parseSpec } from "./parse.js";
 import { checkSecretSources } from "./secrets.js";
 import type { Spec } from "./types.js";
@@ -17,6 +18,8 @@ export interface LoadedSpec {
 export interface LoadOptions {
   /** Also require every secret to be resolvable now (apply, live plan, validate). */
   checkSecrets: boolean;
+  /** Also require the SSH key and known_hosts to be usable now (whenever nodes will be contacted, and validate). */
+  checkSshAccess?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -39,20 +42,32 @@ export function loadSpec(file: string, options: LoadOptions): LoadedSpec {
   const parsed = parseSpec(text, shown);
   if (!parsed.ok) throw new SpecError(parsed.diagnostics);
   const baseDir = dirname(resolve(file));
-  if (options.checkSecrets) {
-    const env = options.env ?? process.env;
-    const problems = checkSecretSources(parsed.spec, shown, parsed.locator, {
-      env,
-      readable: (p) => {
-        try {
-          accessSync(specRelativePath(p, baseDir, env), constants.R_OK);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-    });
-    if (problems.length > 0) throw new SpecError(problems);
-  }
+  const env = options.env ?? process.env;
+  const local = (p: string) => specRelativePath(p, baseDir, env);
+  const problems = [
+    ...(options.checkSshAccess ? checkSshAccess(parsed.spec, shown, parsed.locator, { resolve: local, fileState, isDirectory }) : []),
+    ...(options.checkSecrets ? checkSecretSources(parsed.spec, shown, parsed.locator, { env, readable: (p) => fileState(local(p)) === "readable" }) : []),
+  ];
+  if (problems.length > 0) throw new SpecError(problems);
   return { spec: parsed.spec, file: shown, baseDir };
+}
+
+function fileState(path: string): FileState {
+  try {
+    // access(R_OK) alone would accept a directory.
+    if (!statSync(path).isFile()) return "not-a-file";
+    accessSync(path, constants.R_OK);
+    return "readable";
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === "ENOENT" || code === "ENOTDIR" ? "missing" : "unreadable";
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,10 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, Socket } from "node:net";
-import { relative } from "node:path";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 
 import { runCli, type CliRun } from "../../support/cli.js";
 
@@ -24,8 +26,21 @@ function validate(...args: string[]): Promise<CliRun> {
 const secretVariables = ["GFSDEPLOY_HACLUSTER_PASSWORD", "IPMI_PASSWORD"];
 
 let connect: MockInstance;
+/** A home whose ~/.ssh/id_ed25519 exists: validate also checks the spec's SSH key is there. */
+let home: string;
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), "gfsdeploy-validate-home-"));
+  mkdirSync(join(home, ".ssh"));
+  writeFileSync(join(home, ".ssh", "id_ed25519"), "validate reads no key, it only checks there is one\n", { mode: 0o600 });
+});
+
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+});
 
 beforeEach(() => {
+  vi.stubEnv("HOME", home);
   // Every TCP or TLS client in Node (ssh2, http, net.connect) ends in Socket#connect. The
   // mock also keeps a regression from really dialling out while the test runs.
   connect = vi.spyOn(Socket.prototype, "connect").mockImplementation(function (this: Socket) {
