@@ -84,6 +84,11 @@ export class LockedError extends GfsError {
   readonly exitCode = 1;
 }
 
+/** The cluster is not in a state a benchmark may run in (or one of its correctness checks failed). */
+export class UnhealthyError extends GfsError {
+  readonly exitCode = 1;
+}
+
 /** A bug in gfsdeploy: printed with its stack trace so it can be reported. */
 export class InternalError extends GfsError {
   readonly exitCode = 70;

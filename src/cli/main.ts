@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 
 import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
 import type { Subscriber } from "../run/events.js";
+import { bench, type BenchFlags } from "./bench.js";
 import { runLive } from "./live.js";
 import { clusterStatus } from "./status.js";
 import { offlinePlan, writeArtifacts } from "./offline.js";
@@ -120,6 +121,20 @@ function program(io: Io): Command {
       const { table, healthy } = await clusterStatus(spec, opts.acceptNewHostKeys ?? false);
       io.out(table);
       runExitCode = healthy ? 0 : 1;
+    });
+
+  cli
+    .command("bench")
+    .description("check the cluster's health, then measure its data path against its own baselines (exit 0 passed, 1 refused or a check failed)")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("--filesystem <name>", "the filesystem to measure (default: the spec's first)")
+    .option("--duration <time>", "how long each measurement runs, e.g. 10s or 1m", "10s")
+    .option("--json <file>", "write every figure, ratio and check with the spec and versions as JSON")
+    .option("--chart <file>", "write an SVG chart of the ratios and latencies")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .action(async (spec: string, opts: BenchFlags) => {
+      const listr = io === processIo && process.stdout.isTTY;
+      await bench(spec, opts, io.out, listr ? "listr" : "lines");
     });
 
   cli.addCommand(testbedCommand());

@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+
+import { Listr } from "listr2";
+
+import { UnhealthyError, UsageError } from "../errors.js";
+import { benchRun, type BenchPhase } from "../bench/run.js";
+import { renderChart } from "../bench/chart.js";
+import { formatTable, reportJson } from "../bench/report.js";
+import type { BenchReport } from "../bench/types.js";
+import { compile } from "../plan/compile.js";
+import { acquireClusterLock, lockHolderText } from "../run/lock.js";
+import { loadSpec } from "../spec/load.js";
+import type { ConcreteSpec } from "../spec/types.js";
+import { closeAll, connect } from "./live.js";
+import { loadScripts, loadTemplates } from "./templates.js";
+
+export interface BenchFlags {
+  filesystem?: string;
+  duration: string;
+  json?: string;
+  chart?: string;
+  acceptNewHostKeys?: boolean;
+}
+
+/** `30s`, `2m` or a bare number of seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(s|m)?$/.exec(text.trim());
+  const n = m ? Number(m[1]) * (m[2] === "m" ? 60 : 1) : NaN;
+  if (!(n >= 3 && n <= 600)) throw new UsageError(`--duration ${text} is not a duration between 3s and 10m`, "write it like 10s or 1m");
+  return n;
+}
+
+/**
+ * Health gate, baselines and the GFS2 data path on the spec's first two nodes, holding the
+ * cluster lock so no apply changes the cluster under the measurement. Ctrl-C stops the run
+ * and removes everything the bench made before exiting.
+ */
+export async function bench(file: string, flags: BenchFlags, out: (text: string) => void, progress: "listr" | "lines"): Promise<{ report: BenchReport; passed: boolean }> {
+  const seconds = parseDuration(flags.duration);
+  const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
+  const spec = loaded.spec as ConcreteSpec;
+  const fs = flags.filesystem === undefined ? spec.filesystems[0] : spec.filesystems.find((f) => f.name === flags.filesystem);
+  if (!fs) throw new UsageError(`no filesystem ${flags.filesystem ?? ""} in ${loaded.file}`, `choose one of: ${spec.filesystems.map((f) => f.name).join(", ") || "(the spec has none)"}`);
+  const [nodeA, nodeB] = spec.nodes;
+  if (!nodeA || !nodeB) throw new UsageError("bench needs at least two nodes", "it measures the data path between two nodes");
+  const plan = compile(spec, loadTemplates());
+  const transports = await connect(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
+  let lock: Awaited<ReturnType<typeof acquireClusterLock>> | undefined;
+  const run = benchRun({ spec, fs, nodes: [nodeA, nodeB], transports, scripts: loadScripts(), seconds, runId: randomBytes(6).toString("hex"), now: () => new Date() });
+  const interrupted = new Promise<never>((_, reject) => {
+    onInterrupt = () => reject(new UsageError("interrupted; the bench's files were removed", "run it again when the cluster is free"));
+  });
+  interrupted.catch(() => undefined);
+  const sigint = () => onInterrupt?.();
+  process.once("SIGINT", sigint);
+  try {
+    lock = await acquireClusterLock(transports, lockHolderText());
+    await Promise.race([runPhases(run.phases, out, progress), interrupted]);
+    const report = run.report();
+    out(formatTable(report));
+    if (flags.json) writeFileSync(flags.json, reportJson(report));
+    if (flags.chart) writeFileSync(flags.chart, await renderChart(report));
+    const failed = report.checks.filter((c) => !c.passed);
+    if (failed.length > 0) throw new UnhealthyError(`correctness check failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}`, "the cluster gave wrong results under the benchmark; check DLM/plock settings and `dlm_tool dump` on both nodes");
+    return { report, passed: true };
+  } finally {
+    process.removeListener("SIGINT", sigint);
+    onInterrupt = undefined;
+    await run.cleanup();
+    await lock?.release();
+    await closeAll(transports);
+  }
+}
+
+let onInterrupt: (() => void) | undefined;
+
+async function runPhases(phases: BenchPhase[], out: (text: string) => void, progress: "listr" | "lines"): Promise<void> {
+  if (progress === "listr") {
+    const list = new Listr(
+      phases.map((p) => ({ title: p.title, task: async (_ctx: unknown, task: { title: string }) => timed(p, (s) => (task.title = `${p.title} (${s})`)) })),
+      { concurrent: false, exitOnError: true, rendererOptions: { collapseErrors: false } },
+    );
+    await list.run();
+    return;
+  }
+  for (const p of phases) {
+    out(`bench: ${p.title} …\n`);
+    await timed(p, (s) => out(`bench: done in ${s}\n`));
+  }
+}
+
+async function timed(p: BenchPhase, done: (seconds: string) => void): Promise<void> {
+  const t0 = Date.now();
+  await p.run();
+  done(`${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
