@@ -81,13 +81,17 @@ export type Scenario = "a" | "b" | "ab" | "shared";
 export const SCENARIO_LABELS: Record<Scenario, string> = {
   a: "node A alone",
   b: "node B alone",
-  ab: "A+B at once, separate files (sum)",
-  shared: "A+B at once, one shared file (sum)",
+  ab: "both nodes, separate files",
+  shared: "both nodes, one shared file",
 };
 
 /** The figures of one workload in one scenario, keyed `gfs2.<scenario>.<figure>`. */
 export function workloadFigures(scenario: Scenario, workload: WorkloadName, summary: FioSummary, source: string): Figure[] {
   return WORKLOADS[workload]
     .figures(summary)
-    .flatMap((f) => (f.value === undefined ? [] : [{ key: `gfs2.${scenario}.${f.suffix}`, label: `GFS2 ${f.label}, ${SCENARIO_LABELS[scenario]}`, value: f.value, unit: f.unit, source }]));
+    .flatMap((f) => {
+      if (f.value === undefined) return [];
+      const combined = scenario === "ab" || scenario === "shared" ? (f.unit === "us" ? " (worse node)" : " (sum)") : "";
+      return [{ key: `gfs2.${scenario}.${f.suffix}`, label: `GFS2 ${f.label}, ${SCENARIO_LABELS[scenario]}${combined}`, value: f.value, unit: f.unit, source }];
+    });
 }

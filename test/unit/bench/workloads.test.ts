@@ -26,7 +26,9 @@ describe("bench workloads", () => {
     const keys = (s: FioSummary) => workloadFigures("ab", "qd1_write", s, "test").map((f) => `${f.key}=${f.value}`);
     expect(keys(nodeA)).toEqual(["gfs2.ab.qd1_write_p50=300", "gfs2.ab.qd1_write_p99=900"]);
     expect(workloadFigures("a", "fsync", nodeA, "test")).toEqual([]);
-    expect(workloadFigures("shared", "rand_iops", nodeA, "test")[0]).toMatchObject({ key: "gfs2.shared.rand_iops", value: 1500, unit: "IOPS" });
+    expect(workloadFigures("shared", "rand_iops", nodeA, "test")[0]).toMatchObject({ key: "gfs2.shared.rand_iops", value: 1500, unit: "IOPS", label: "GFS2 random 4 KiB read/write, both nodes, one shared file (sum)" });
+    expect(workloadFigures("ab", "qd1_write", nodeA, "test")[0]?.label).toBe("GFS2 4 KiB write latency QD1, p50, both nodes, separate files (worse node)");
+    expect(workloadFigures("a", "seq_read", nodeA, "test")[0]?.label).toBe("GFS2 sequential 1 MiB read, node A alone");
   });
 
   it("reads --duration as seconds or minutes, within 3 s to 10 min", () => {

@@ -4,52 +4,13 @@
  * assertion about the cluster is made over plain `ssh` with the nodes' own tools, never
  * through gfsdeploy's own status.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execa } from "execa";
+import { describe, expect, it } from "vitest";
 
-import { down, sshArgs, up } from "../../src/testbed/vm.js";
-import { runCli } from "../support/cli.js";
-import type { NodeName } from "../../src/testbed/nodes.js";
+import { both, gfsdeploy, on, phaseTimer, SPEC } from "./support.js";
 
-const SPEC = "inventories/testbed/cluster.yaml";
-const timings: [string, number][] = [];
-
-async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
-  const t0 = Date.now();
-  try {
-    return await work();
-  } finally {
-    timings.push([label, (Date.now() - t0) / 1000]);
-    process.stderr.write(`[e2e] ${label}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
-}
-
-/** A command on a node through the system ssh client. */
-async function on(node: NodeName, script: string): Promise<string> {
-  const r = await execa("ssh", sshArgs(node, [script]), { reject: false });
-  if (r.exitCode !== 0) throw new Error(`${node}: \`${script}\` exited ${r.exitCode}\n${r.stderr}`);
-  return r.stdout.trim();
-}
-
-async function gfsdeploy(...args: string[]): Promise<{ code: number; out: string }> {
-  const r = await runCli(...args);
-  const out = r.out + r.err;
-  process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
-  return { code: r.code, out };
-}
-
-const both: NodeName[] = ["node1", "node2"];
+const timed = phaseTimer("bring-up");
 
 describe("two-node bring-up on the QEMU test bed", () => {
-  beforeAll(async () => {
-    await timed("test bed up (fresh disks)", () => up({ fresh: true }));
-  });
-
-  afterAll(async () => {
-    if (process.env.GFSDEPLOY_E2E_KEEP !== "1") await timed("test bed down", () => down());
-    process.stderr.write(`\nphase timings (s)\n${timings.map(([l, s]) => `  ${l.padEnd(52)} ${s.toFixed(1).padStart(8)}`).join("\n")}\n`);
-  });
-
   it("first apply builds the whole stack", async () => {
     const r = await timed("first apply", () => gfsdeploy("apply", SPEC, "--yes"));
     expect(r.code, r.out).toBe(0);

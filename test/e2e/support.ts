@@ -1,0 +1,53 @@
+/**
+ * What every end-to-end file shares: the test bed's spec, commands on the nodes over plain
+ * `ssh` (assertions use the nodes' own tools, never gfsdeploy's view), the CLI in-process,
+ * and a table of how long each phase took.
+ */
+import { afterAll } from "vitest";
+import { execa } from "execa";
+
+import { sshArgs } from "../../src/testbed/vm.js";
+import type { NodeName } from "../../src/testbed/nodes.js";
+import { runCli } from "../support/cli.js";
+
+export const SPEC = "inventories/testbed/cluster.yaml";
+export const both: NodeName[] = ["node1", "node2"];
+
+/** Phase → seconds, printed as a table when the file's tests end. */
+export function phaseTimer(title: string): <T>(label: string, work: () => Promise<T>) => Promise<T> {
+  const timings: [string, number][] = [];
+  afterAll(() => {
+    process.stderr.write(`\n${title}: phase timings (s)\n${timings.map(([l, s]) => `  ${l.padEnd(60)} ${s.toFixed(1).padStart(8)}`).join("\n")}\n`);
+  });
+  return async (label, work) => {
+    const t0 = Date.now();
+    try {
+      return await work();
+    } finally {
+      const s = (Date.now() - t0) / 1000;
+      timings.push([label, s]);
+      process.stderr.write(`[e2e] ${label}: ${s.toFixed(1)} s\n`);
+    }
+  };
+}
+
+/** A command on a node through the system ssh client; it must exit 0. */
+export async function on(node: NodeName, script: string): Promise<string> {
+  const r = await execa("ssh", sshArgs(node, [script]), { reject: false });
+  if (r.exitCode !== 0) throw new Error(`${node}: \`${script}\` exited ${r.exitCode}\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** A command on a node whose exit status is data. */
+export async function tryOn(node: NodeName, script: string): Promise<{ code: number; out: string }> {
+  const r = await execa("ssh", sshArgs(node, [script]), { reject: false });
+  return { code: r.exitCode ?? -1, out: (r.stdout + r.stderr).trim() };
+}
+
+/** gfsdeploy ARGS…, in-process; its output is echoed (minus `ok` lines) for the CI log. */
+export async function gfsdeploy(...args: string[]): Promise<{ code: number; out: string }> {
+  const r = await runCli(...args);
+  const out = r.out + r.err;
+  process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
+  return { code: r.code, out };
+}
