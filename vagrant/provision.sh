@@ -17,7 +17,7 @@ set -euo pipefail
 # and `pcs cluster start --wait` fail without crm_mon.
 packages=(
   corosync pacemaker pacemaker-cli-utils pcs dlm-controld lvm2 lvm2-lockd drbd-utils gfs2-utils
-  fence-agents sbd resource-agents fio libxml2-utils sg3-utils python3 iperf3 psmisc
+  fence-agents sbd resource-agents fio libxml2-utils sg3-utils python3 iperf3 ctdb psmisc
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -95,5 +95,8 @@ fi
 if ! grep -q '^# Managed by gfsdeploy' /etc/default/sbd 2>/dev/null; then
   systemctl disable sbd.service sbd_remote.service
 fi
+
+# ctdb is here for its ping_pong (gfsdeploy bench); its daemon would try to run a CTDB cluster.
+systemctl disable --now ctdb.service
 
 echo "provision: $(hostname) ready for gfsdeploy"

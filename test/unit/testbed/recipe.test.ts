@@ -33,11 +33,11 @@ describe("recipeHash", () => {
 });
 
 describe("IMAGE_RECIPE", () => {
-  it("installs the cluster stack and the test tools, without ctdb", () => {
-    for (const pkg of ["pacemaker-cli-utils", "fio", "iperf3", "sbd", "drbd-utils", "gfs2-utils", "lvm2-lockd", "pcs", "python3"]) {
+  it("installs the cluster stack and the bench tools, with ctdb's daemon left off", () => {
+    for (const pkg of ["pacemaker-cli-utils", "fio", "iperf3", "ctdb", "sbd", "drbd-utils", "gfs2-utils", "lvm2-lockd", "pcs", "python3"]) {
       expect(IMAGE_RECIPE.packages).toContain(pkg);
     }
-    expect(IMAGE_RECIPE.packages).not.toContain("ctdb");
+    expect(IMAGE_RECIPE.customize).toContain('chroot "$1" systemctl disable ctdb.service');
   });
 
   it("names both nodes in /etc/hosts and keeps root's ssh directory private", () => {
