@@ -53,6 +53,23 @@ function fenceTargets(spec: ConcreteSpec, d: FenceDeviceSpec): string[] {
   return d.targets ?? (d.target !== undefined ? [d.target] : spec.nodes.map((n) => n.name));
 }
 
+/**
+ * pcmk_delay_base that settles a two-node fence race: fencing the survivor waits, so its peer
+ * is fenced first. A device fencing both nodes gets a per-node map (Pacemaker 2.1+); EL7's
+ * Pacemaker 1.1 has no map, so there only a device fencing the survivor alone is delayed.
+ * The user's own delay options win.
+ */
+function raceDelay(spec: ConcreteSpec, d: FenceDeviceSpec): string | undefined {
+  const survivor = spec.stonith.survivor;
+  if (spec.nodes.length !== 2 || survivor === undefined) return undefined;
+  if (d.options.pcmk_delay_base !== undefined || d.options.pcmk_delay_max !== undefined) return undefined;
+  const targets = fenceTargets(spec, d);
+  if (!targets.includes(survivor)) return undefined;
+  if (targets.length === 1) return spec.stonith.raceDelay;
+  if (pcsDialect(spec) === "0.9") return undefined;
+  return targets.map((t) => `${t}:${t === survivor ? spec.stonith.raceDelay : "0s"}`).join(";");
+}
+
 function stonithDevice(spec: ConcreteSpec, d: FenceDeviceSpec): string[][] {
   const options: string[] = [];
   for (const [key, value] of Object.entries(d.options)) {
@@ -64,6 +81,8 @@ function stonithDevice(spec: ConcreteSpec, d: FenceDeviceSpec): string[][] {
     options.push(`devices=${spec.stonith.sbd.devices.join(",")}`);
   }
   if (d.options.pcmk_host_list === undefined) options.push(`pcmk_host_list=${fenceTargets(spec, d).join(",")}`);
+  const delay = raceDelay(spec, d);
+  if (delay) options.push(`pcmk_delay_base=${delay}`);
   const ops: string[] = [];
   if (d.timeouts?.monitor) ops.push("op", "monitor", "interval=60s", `timeout=${d.timeouts.monitor}`);
   if (d.timeouts?.start) ops.push("op", "start", "interval=0s", `timeout=${d.timeouts.start}`);

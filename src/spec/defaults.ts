@@ -22,6 +22,7 @@ export function applyDerivedDefaults(spec: Spec): void {
   }
   for (const fs of spec.filesystems) fs.journals ??= spec.nodes.length;
   for (const d of spec.stonith.devices) d.avoidTarget ??= d.target !== undefined;
+  if (spec.nodes.length === 2) spec.stonith.survivor ??= spec.nodes[0]?.name;
   if (spec.stonith.sbd) spec.stonith.sbd.msgwaitTimeout ??= 2 * spec.stonith.sbd.watchdogTimeout;
 }
 

@@ -338,6 +338,12 @@ const fencing: Rule = (spec, report) => {
       report(["stonith", "devices"], `node '${n}' has no fence device`, `add a device with target: ${n} (or list it in a device's targets); a test cluster may set stonith.enabled: false with acknowledgeDataLossRisk: true`);
     }
   }
+  if (st.survivor !== undefined && !nodeNames.includes(st.survivor)) {
+    const guess = nearest(st.survivor, nodeNames);
+    report(["stonith", "survivor"], `'${st.survivor}' is not a node of this cluster`, guess ? `did you mean '${guess}'?` : `name one of: ${nodeNames.join(", ")}`);
+  } else if (st.survivor !== undefined && nodeNames.length !== 2) {
+    report(["stonith", "survivor"], "a fence-race survivor only applies to two-node clusters", "remove it: with three or more nodes the partition with quorum fences the others");
+  }
   if (st.devices.some((d) => d.agent === "fence_sbd") && st.sbd === undefined) {
     report(["stonith", "sbd"], "fence_sbd needs SBD itself configured", "add stonith.sbd with the shared devices and the watchdog");
   }

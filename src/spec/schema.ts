@@ -102,6 +102,8 @@ export const specSchema = {
         enabled: { type: "boolean", default: true },
         acknowledgeDataLossRisk: { type: "boolean" },
         timeout: duration,
+        survivor: name,
+        raceDelay: { ...duration, default: "15s" },
         sbd: {
           type: "object",
           additionalProperties: false,

@@ -84,6 +84,14 @@ export interface StonithSpec {
   acknowledgeDataLossRisk?: boolean;
   /** Pacemaker `stonith-timeout`, e.g. `180s`. Default: pacemaker's (60s). */
   timeout?: string;
+  /**
+   * Two-node clusters only: the node that wins a fence race after the cluster link breaks.
+   * Fencing it is delayed by `raceDelay`, so its peer is fenced first and both never die.
+   * Default: the first node.
+   */
+  survivor?: string;
+  /** How long fencing the survivor waits (`pcmk_delay_base`). Default `15s`: longer than a fence takes to land. */
+  raceDelay: string;
   /** Turn SBD on (poison-pill fencing on a shared disk with a watchdog). */
   sbd?: SbdSpec;
   devices: FenceDeviceSpec[];

@@ -242,6 +242,17 @@ const corpus: Record<string, Expected[]> = {
   "fence-target-and-targets": [
     { at: "18:74", path: "stonith.devices[1].targets", message: "both target and targets are set", hint: "use target for one node or targets for several" },
   ],
+  "survivor-unknown": [{ at: "16:13", path: "stonith.survivor", message: "'node-1' is not a node of this cluster", hint: "did you mean 'node1'?" }],
+  "survivor-three-nodes": [
+    // True as well: this product's DRBD layer is two-node only.
+    { at: "26:5", path: "drbd.resources", message: "dual-primary DRBD needs exactly two nodes, the spec has 3", hint: "GFS2 over DRBD is a two-node design; use shared storage for more nodes" },
+    {
+      at: "17:13",
+      path: "stonith.survivor",
+      message: "a fence-race survivor only applies to two-node clusters",
+      hint: "remove it: with three or more nodes the partition with quorum fences the others",
+    },
+  ],
   "fence-target-unknown": [
     { at: "18:58", path: "stonith.devices[1].target", message: "'node-2' is not a node of this cluster", hint: "did you mean 'node2'?" },
     // A consequence, and true: with the typo nothing fences node2.
