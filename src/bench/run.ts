@@ -16,7 +16,10 @@ export interface BenchOptions {
   fs: FilesystemSpec;
   /** Node A and node B: the first two nodes of the spec. */
   nodes: [NodeSpec, NodeSpec];
+  /** The reachable nodes' connections; a node missing here is in `unreachable`. */
   transports: ReadonlyMap<string, Transport>;
+  /** Nodes SSH could not reach, with why: the health gate reports them and refuses. */
+  unreachable: ReadonlyMap<string, string>;
   scripts: Readonly<Record<string, string>>;
   /** Seconds each measured fio job (and ping_pong, iperf3) runs. */
   seconds: number;
@@ -54,9 +57,8 @@ export function benchRun(o: BenchOptions): BenchRun {
   const b = transport(o, nodeB);
   const dir = `${o.fs.mountpoint.replace(/\/$/, "")}/.gfsdeploy-bench-${o.runId}`;
   const scratchFile = `${SCRATCH_DIR}/scratch-${o.runId}.dat`;
-  const [vg, lv] = o.fs.device.split("/") as [string, string];
+  const [vg] = o.fs.device.split("/") as [string, string];
   const onLvm = vg !== "drbd";
-  const device = onLvm ? `/dev/${vg}/${lv}` : `/dev/drbd${o.spec.drbd.resources.find((r) => r.name === lv)?.minor ?? 0}`;
   const scratchLv = `gfsdeploy_bench_${o.runId.slice(0, 8)}`;
   const resources = drbdUnder(o.spec, o.fs);
   const figures: Figure[] = [];
@@ -78,22 +80,9 @@ export function benchRun(o: BenchOptions): BenchRun {
   const health: BenchPhase = {
     title: "health gate: DRBD, quorum, fencing, DLM, mount, lock table, journals",
     run: async () => {
-      // The name carries the content hash, so it is the same path on both nodes.
-      const paths = await Promise.all(o.nodes.map((n) => shipScript({ t: transport(o, n), scripts: o.scripts }, "bench_node.py")));
-      helper = paths[0] ?? "";
-      const facts = new Map<string, NodeFacts>();
-      await Promise.all(
-        o.nodes.map(async (n) => {
-          const r = await py(transport(o, n), ["facts", o.fs.mountpoint, device, ...resources], 300_000);
-          const f = JSON.parse(r.stdout) as NodeFacts;
-          facts.set(n.name, f);
-          versions[n.name] = f.versions;
-        }),
-      );
-      const problems = healthProblems(expectation(o), facts);
-      if (problems.length > 0) {
-        throw new UnhealthyError(`the cluster is not healthy enough to benchmark:\n  ${problems.join("\n  ")}`, "fix these first (`gfsdeploy status`, `gfsdeploy apply`, or wait for a resync to finish), then run bench again");
-      }
+      const gate = await healthGate(o);
+      helper = gate.helper;
+      Object.assign(versions, gate.versions);
       const avail = await mustExec(a, "df", ["--output=avail", "-k", o.fs.mountpoint]);
       const freeMib = Math.floor(Number(/\d+/.exec(avail.stdout.split("\n")[1] ?? "")?.[0] ?? "0") / 1024);
       // Three files (A's, B's, the shared one) with room to spare.
@@ -263,6 +252,37 @@ export function benchRun(o: BenchOptions): BenchRun {
       checks,
     }),
   };
+}
+
+/**
+ * Facts from every reachable node judged against the spec; throws UnhealthyError naming each
+ * problem (an unreachable node among them). Returns the helper script's path and the versions.
+ */
+export async function healthGate(o: BenchOptions): Promise<{ helper: string; versions: Record<string, NodeVersions> }> {
+  const reachable = o.nodes.filter((n) => o.transports.has(n.name));
+  // The name carries the content hash, so it is the same path on every node.
+  const paths = await Promise.all(reachable.map((n) => shipScript({ t: transport(o, n), scripts: o.scripts }, "bench_node.py")));
+  const helper = paths[0] ?? "";
+  const [vg, lv] = o.fs.device.split("/") as [string, string];
+  const device = vg !== "drbd" ? `/dev/${vg}/${lv}` : `/dev/drbd${o.spec.drbd.resources.find((r) => r.name === lv)?.minor ?? 0}`;
+  const facts = new Map<string, NodeFacts>();
+  const versions: Record<string, NodeVersions> = {};
+  await Promise.all(
+    reachable.map(async (n) => {
+      const r = await mustExec(transport(o, n), "python3", [helper, "facts", o.fs.mountpoint, device, ...drbdUnder(o.spec, o.fs)], { timeoutMs: 300_000 });
+      const f = JSON.parse(r.stdout) as NodeFacts;
+      facts.set(n.name, f);
+      versions[n.name] = f.versions;
+    }),
+  );
+  const problems = [
+    ...[...o.unreachable].map(([node, why]) => `${node}: unreachable over SSH (${why.split("\n")[0] ?? why})`),
+    ...healthProblems(expectation(o), facts).filter((p) => !o.unreachable.has(p.slice(0, p.indexOf(":")))),
+  ];
+  if (problems.length > 0) {
+    throw new UnhealthyError(`the cluster is not healthy enough to benchmark:\n  ${problems.join("\n  ")}`, "fix these first (`gfsdeploy status`, `gfsdeploy apply`, or wait for a resync to finish), then run bench again");
+  }
+  return { helper, versions };
 }
 
 function transport(o: BenchOptions, n: NodeSpec): Transport {

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { Listr } from "listr2";
 
 import { UnhealthyError, UsageError } from "../errors.js";
-import { benchRun, type BenchPhase } from "../bench/run.js";
+import { benchRun, healthGate, type BenchOptions, type BenchPhase } from "../bench/run.js";
 import { renderChart } from "../bench/chart.js";
 import { formatTable, reportJson } from "../bench/report.js";
 import type { BenchReport } from "../bench/types.js";
@@ -12,7 +12,7 @@ import { compile } from "../plan/compile.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { loadSpec } from "../spec/load.js";
 import type { ConcreteSpec } from "../spec/types.js";
-import { closeAll, connect } from "./live.js";
+import { closeAll, connectEach } from "./live.js";
 import { loadScripts, loadTemplates } from "./templates.js";
 
 export interface BenchFlags {
@@ -45,9 +45,19 @@ export async function bench(file: string, flags: BenchFlags, out: (text: string)
   const [nodeA, nodeB] = spec.nodes;
   if (!nodeA || !nodeB) throw new UsageError("bench needs at least two nodes", "it measures the data path between two nodes");
   const plan = compile(spec, loadTemplates());
-  const transports = await connect(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
+  const { transports, failures } = await connectEach(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
+  const unreachable = new Map([...failures].map(([node, e]) => [node, e.message]));
   let lock: Awaited<ReturnType<typeof acquireClusterLock>> | undefined;
-  const run = benchRun({ spec, fs, nodes: [nodeA, nodeB], transports, scripts: loadScripts(), seconds, runId: randomBytes(6).toString("hex"), now: () => new Date() });
+  const options: BenchOptions = { spec, fs, nodes: [nodeA, nodeB], transports, unreachable, scripts: loadScripts(), seconds, runId: randomBytes(6).toString("hex"), now: () => new Date() };
+  if (unreachable.size > 0) {
+    // With a node down the gate refuses, naming it and what the other nodes see.
+    try {
+      await healthGate(options);
+    } finally {
+      await closeAll(transports);
+    }
+  }
+  const run = benchRun(options);
   const interrupted = new Promise<never>((_, reject) => {
     onInterrupt = () => reject(new UsageError("interrupted; the bench's files were removed", "run it again when the cluster is free"));
   });

@@ -21,6 +21,23 @@ export interface LiveOptions {
 
 /** One SSH connection per node for the whole run, checked up front so failures name the node. */
 export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
+  const { transports, failures } = await connectEach(spec, baseDir, plan, acceptNewHostKeys);
+  if (failures.size > 0) {
+    await closeAll(transports);
+    const all = [...failures.values()];
+    const first = all[0];
+    if (first instanceof ConnectionError && all.length === 1) throw first;
+    const hints = [...new Set(all.map((f) => (f instanceof ConnectionError ? f.hint : "check that every node is up and reachable over SSH")))];
+    throw new ConnectionError(all.map((f) => f.message).join("\n"), hints.join("\n      "));
+  }
+  return transports;
+}
+
+/**
+ * Connects to every node it can: the reachable ones' transports and, by node, why the others
+ * failed. For commands (bench) that still have something true to say with a node down.
+ */
+export async function connectEach(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<{ transports: Map<string, Transport>; failures: Map<string, Error> }> {
   // A spec loaded with checkSshAccess (plan, apply, status) was refused earlier, with its location.
   if (!spec.ssh.identityFile) throw new UsageError("ssh.identityFile is not set", "set ssh.identityFile in the spec to the private key gfsdeploy logs in with");
   const identityFile = specRelativePath(spec.ssh.identityFile, baseDir);
@@ -29,16 +46,19 @@ export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNew
   for (const n of plan.nodes) {
     transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port: n.port, user: n.user, identityFile, knownHostsFile, acceptNewHostKeys }));
   }
-  const probes = await Promise.allSettled([...transports.values()].map((t) => t.exec("true")));
-  const failures = probes.flatMap((p) => (p.status === "rejected" ? [p.reason as Error] : []));
-  if (failures.length > 0) {
-    await closeAll(transports);
-    const first = failures[0];
-    if (first instanceof ConnectionError && failures.length === 1) throw first;
-    const hints = [...new Set(failures.map((f) => (f instanceof ConnectionError ? f.hint : "check that every node is up and reachable over SSH")))];
-    throw new ConnectionError(failures.map((f) => f.message).join("\n"), hints.join("\n      "));
-  }
-  return transports;
+  const failures = new Map<string, Error>();
+  await Promise.all(
+    [...transports].map(async ([node, t]) => {
+      try {
+        await t.exec("true");
+      } catch (e) {
+        failures.set(node, e instanceof Error ? e : new Error(String(e)));
+        transports.delete(node);
+        await t.close();
+      }
+    }),
+  );
+  return { transports, failures };
 }
 
 /** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
