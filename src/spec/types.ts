@@ -129,7 +129,7 @@ export interface DrbdSpec {
    * `full` makes one node primary --force and syncs everything. Default `full` (always safe).
    */
   initialSync: "full" | "skip";
-  /** Resync rate limit for DRBD, e.g. `100M`. Default: DRBD's dynamic controller. */
+  /** A fixed resync rate, e.g. `100M` (DRBD's dynamic controller is turned off). Default: the dynamic controller. */
   resyncRate?: string;
   resources: DrbdResourceSpec[];
 }
