@@ -37,14 +37,23 @@ export const createMd: StepHandler<"drbd-create-md"> = {
   },
 };
 
+/**
+ * Brings the resource up, or reconnects it when it sits StandAlone: after a peer came back
+ * with settings it refused, or an admin's disconnect. `drbdadm adjust` connects it again;
+ * a real split brain is detected again on that connect and left for a person to resolve.
+ */
 export const up: StepHandler<"drbd-up"> = {
   async check(step, ctx) {
-    if (isUp(await drbdState(ctx, step.params.resource))) return { status: "ok" };
+    const s = await drbdState(ctx, step.params.resource);
+    if (isUp(s) && s.cstate === "StandAlone") return { status: "change", reason: `reconnect ${step.params.resource} (StandAlone): drbdadm adjust` };
+    if (isUp(s)) return { status: "ok" };
     if (await managedByPacemaker(ctx, step.params.resource)) return { status: "ok", note: "Pacemaker brings it up" };
     return { status: "change", reason: `drbdadm up ${step.params.resource}` };
   },
   async apply(step, ctx) {
-    await runAll(ctx, step.params.commands);
+    const s = await drbdState(ctx, step.params.resource);
+    if (isUp(s) && s.cstate === "StandAlone") await runAll(ctx, [["drbdadm", "adjust", step.params.resource]]);
+    else await runAll(ctx, step.params.commands);
   },
 };
 
