@@ -1,6 +1,6 @@
 /**
- * The end-to-end proof on two real VMs: apply builds the cluster, a second apply and a plan
- * change nothing, and drift made by hand is reported by plan and corrected by apply. Every
+ * The end-to-end proof on two real VMs: apply refuses a disk holding data until forced for
+ * that disk, then builds the cluster; a second apply and a plan change nothing, and drift made by hand is reported by plan and corrected by apply. Every
  * assertion about the cluster is made over plain `ssh` with the nodes' own tools, never
  * through gfsdeploy's own status.
  */
@@ -11,9 +11,24 @@ import { both, gfsdeploy, on, phaseTimer, SPEC } from "./support.js";
 const timed = phaseTimer("bring-up");
 
 describe("two-node bring-up on the QEMU test bed", () => {
-  it("first apply builds the whole stack", async () => {
-    const r = await timed("first apply", () => gfsdeploy("apply", SPEC, "--yes"));
+  const drbdDisk = "/dev/disk/by-id/virtio-drbd";
+  let keep = "";
+
+  it("first apply refuses to put DRBD on node2's disk, which holds a filesystem, and leaves it intact", async () => {
+    // GIVEN someone's ext4 with a file on node2's would-be DRBD disk.
+    keep = await on("node2", `mkfs.ext4 -q -F ${drbdDisk} && mount ${drbdDisk} /mnt && head -c 1M /dev/urandom > /mnt/keep && md5sum < /mnt/keep && umount /mnt`);
+    const r = await timed("first apply (refused on node2's DRBD disk)", () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toMatch(/REFUSED\s+node2\/drbd\/r0\/create-md: .*ext4/);
+    expect(r.out).toContain(`--force-device ${drbdDisk}`);
+    expect(r.out).not.toMatch(/REFUSED\s+node1\//);
+    expect(await on("node2", `mount -o ro ${drbdDisk} /mnt && md5sum < /mnt/keep; umount /mnt`)).toBe(keep);
+  });
+
+  it("apply with --force-device for that disk builds the whole stack", async () => {
+    const r = await timed("apply --force-device (builds the rest)", () => gfsdeploy("apply", SPEC, "--yes", "--force-device", drbdDisk));
     expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/changed\s+node2\/drbd\/r0\/create-md/);
   });
 
   it("GFS2 is mounted on both nodes with the spec's lock table and journal count", async () => {

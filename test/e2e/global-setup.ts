@@ -1,4 +1,7 @@
+import { rmSync } from "node:fs";
+
 import { down, up } from "../../src/testbed/vm.js";
+import { TRANSCRIPT } from "./transcript.js";
 
 /**
  * One test bed for all end-to-end files: fresh disks (the bring-up starts from blank
@@ -6,6 +9,7 @@ import { down, up } from "../../src/testbed/vm.js";
  * file; GFSDEPLOY_E2E_KEEP=1 leaves them running afterwards for a look.
  */
 export default async function setup(): Promise<() => Promise<void>> {
+  rmSync(TRANSCRIPT, { force: true });
   const t0 = Date.now();
   await up({ fresh: process.env.GFSDEPLOY_E2E_REUSE !== "1" });
   process.stderr.write(`[e2e] test bed up: ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);

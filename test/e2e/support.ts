@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { sshArgs } from "../../src/testbed/vm.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
 import { runCli } from "../support/cli.js";
+import { record } from "./transcript.js";
 
 export const SPEC = "inventories/testbed/cluster.yaml";
 export const both: NodeName[] = ["node1", "node2"];
@@ -48,6 +49,7 @@ export async function tryOn(node: NodeName, script: string): Promise<{ code: num
 export async function gfsdeploy(...args: string[]): Promise<{ code: number; out: string }> {
   const r = await runCli(...args);
   const out = r.out + r.err;
+  record(out);
   process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
   return { code: r.code, out };
 }
