@@ -13,6 +13,8 @@ export interface NodeFacts {
   dlm: CommandOutput;
   mount: CommandOutput;
   tunegfs2: CommandOutput;
+  /** Whether each program the bench runs is on the node's PATH. */
+  tools: Record<string, boolean>;
   /** Journals in the filesystem's jindex, -1 when gfs2_edit failed. */
   journals: number;
   versions: NodeVersions;
@@ -73,6 +75,8 @@ export function healthProblems(expect: Expectation, facts: ReadonlyMap<string, N
     else for (const o of expect.options) if (!options.split(",").includes(o)) say(`${expect.mountpoint} is mounted without ${o}`);
     const table = /^Lock table:\s*(\S+)/m.exec(f.tunegfs2.text)?.[1];
     if (table !== expect.lockTable) say(`lock table is ${table ?? "unreadable"}, expected ${expect.lockTable}`);
+    const missing = Object.entries(f.tools).filter(([, present]) => !present).map(([tool]) => tool);
+    if (missing.length > 0) say(`${missing.join(", ")} not installed (set bench.enabled: true in the spec and run apply)`);
     if (f.journals !== expect.journals) say(`the filesystem has ${f.journals < 0 ? "an unreadable number of" : f.journals} journals, expected ${expect.journals}`);
   }
   return problems;

@@ -9,6 +9,7 @@ need a loop on the node itself (one SSH round trip per measurement, not per oper
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ def facts(mountpoint, device, resources):
         "dlm": out(["dlm_tool", "ls"]),
         "mount": out(["findmnt", "-n", "-o", "SOURCE,FSTYPE,OPTIONS", "-M", mountpoint]),
         "tunegfs2": out(["tunegfs2", "-l", device]),
+        "tools": {t: shutil.which(t) is not None for t in ("fio", "iperf3", "ping_pong", "ping")},
         "journals": sum(1 for line in journals["text"].splitlines() if re.match(r"journal[0-9]", line)) if journals["code"] == 0 else -1,
         "versions": {
             "kernel": os.uname().release,

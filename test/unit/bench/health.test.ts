@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { healthProblems, lockspaceMembers, type Expectation, type NodeFacts } from "../../../src/bench/health.js";
 
-/** What `bench_node.py facts /srv/data /dev/vg_gfs/lv_data r0` printed on the converged test bed. */
+/** What `bench_node.py facts /srv/data /dev/vg_gfs/lv_data r0` printed on the converged test bed (`tools` added by hand: recorded before the script reported it). */
 const healthy = JSON.parse(readFileSync(new URL("../../fixtures/bench-facts/healthy-node1.json", import.meta.url), "utf8")) as NodeFacts;
 
 const expectation: Expectation = {
@@ -67,6 +67,7 @@ describe("bench health gate", () => {
     expect(problems((f) => (f.mount = { code: 1, text: "" }))).toEqual(["node2: /srv/data is not a mounted GFS2 filesystem"]);
     expect(problems((f) => (f.tunegfs2.text = f.tunegfs2.text.replace("Lock table: gfstest:data", "Lock table: other:data")))).toEqual(["node2: lock table is other:data, expected gfstest:data"]);
     expect(problems((f) => (f.journals = 1))).toEqual(["node2: the filesystem has 1 journals, expected 2"]);
+    expect(problems((f) => (f.tools = { ...f.tools, fio: false, ping_pong: false }))).toEqual(["node2: fio, ping_pong not installed (set bench.enabled: true in the spec and run apply)"]);
   });
 
   it("reports a node that gave no facts", () => {
