@@ -58,6 +58,8 @@ export const IMAGE_RECIPE: ImageRecipe = {
   packages: [
     "linux-image-amd64", "systemd-sysv", "udev", "dbus", "kmod", "openssh-server", "sudo", "iproute2",
     "iputils-ping", "procps", "less", "psmisc",
+    // Not essential in bookworm, but on every real server; the e2e puts an ext4 where DRBD is meant to go.
+    "e2fsprogs",
     "corosync", "pacemaker", "pcs", "dlm-controld", "lvm2", "lvm2-lockd", "drbd-utils", "gfs2-utils",
     "fence-agents", "sbd", "resource-agents", "libxml2-utils", "sg3-utils", "python3",
     // What `gfsdeploy bench` runs; the VMs have no route to a mirror, so apply finds them installed.
