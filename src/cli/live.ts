@@ -46,18 +46,17 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
   for (const n of plan.nodes) {
     transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port: n.port, user: n.user, identityFile, knownHostsFile, acceptNewHostKeys }));
   }
+  const entries = [...transports];
+  const probes = await Promise.allSettled(entries.map(([, t]) => t.exec("true")));
+  // In the spec's node order, whichever answered first, so messages read the same every time.
   const failures = new Map<string, Error>();
-  await Promise.all(
-    [...transports].map(async ([node, t]) => {
-      try {
-        await t.exec("true");
-      } catch (e) {
-        failures.set(node, e instanceof Error ? e : new Error(String(e)));
-        transports.delete(node);
-        await t.close();
-      }
-    }),
-  );
+  for (const [i, p] of probes.entries()) {
+    const [node, t] = entries[i] as [string, Transport];
+    if (p.status === "fulfilled") continue;
+    failures.set(node, p.reason instanceof Error ? p.reason : new Error(String(p.reason)));
+    transports.delete(node);
+    await t.close();
+  }
   return { transports, failures };
 }
 
