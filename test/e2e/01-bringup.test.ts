@@ -19,7 +19,7 @@ describe("two-node bring-up on the QEMU test bed", () => {
     keep = await on("node2", `mkfs.ext4 -q -F ${drbdDisk} && mount ${drbdDisk} /mnt && head -c 1M /dev/urandom > /mnt/keep && md5sum < /mnt/keep && umount /mnt`);
     const r = await timed("first apply (refused on node2's DRBD disk)", () => gfsdeploy("apply", SPEC, "--yes"));
     expect(r.code, r.out).toBe(1);
-    expect(r.out).toMatch(/REFUSED\s+node2\/drbd\/r0\/create-md: .*ext4/);
+    expect(r.out).toMatch(/REFUSED\s+node2\/drbd\/r0\/create-md.*\n\s+\/dev\/disk\/by-id\/virtio-drbd on node2 already holds ext4; drbdadm create-md would destroy it/);
     expect(r.out).toContain(`--force-device ${drbdDisk}`);
     expect(r.out).not.toMatch(/REFUSED\s+node1\//);
     expect(await on("node2", `mount -o ro ${drbdDisk} /mnt && md5sum < /mnt/keep; umount /mnt`)).toBe(keep);

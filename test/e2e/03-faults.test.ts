@@ -176,7 +176,8 @@ describe("faults on the QEMU test bed", () => {
     const refused = await timed("bench while node2 is away", () => gfsdeploy("bench", SPEC, "--duration", "5s"));
     expect(refused.code, refused.out).toBe(1);
     expect(refused.out).toMatch(/not healthy enough to benchmark/);
-    expect(refused.out).toMatch(/node1: DRBD r0 is (WFConnection|StandAlone|SyncSource), not Connected|node1: sees node2 offline/);
+    // node2 may still be booting (unreachable) or back and resyncing: DRBD is not Connected either way.
+    expect(refused.out).toMatch(/node[12]: DRBD r0 is \w+, not Connected/);
     const back = await timed("node2 back after fencing", () => recovered("node2", before));
     const plan = await timed("plan after the fence", () => gfsdeploy("plan", SPEC));
     expect(plan.code, plan.out).toBe(0);

@@ -46,12 +46,14 @@ describe("a second filesystem on a device that already holds GFS2", () => {
     const r = await timed("apply (refused)", () => gfsdeploy("apply", spec, "--yes"));
     expect(r.code, r.out).toBe(1);
     expect(r.out).toMatch(/REFUSED\s+cluster\/gfs2\/extra\/mkfs/);
-    expect(r.out).toContain("holds GFS2 with lock table othercluster:extra, the spec says gfstest:extra");
+    // Found when apply activated the LV to look, right before mkfs.
+    expect(r.out).toContain(`${DEVICE} on node1 already holds gfs2; mkfs.gfs2 would destroy it`);
     expect(r.out).toContain(`--force-device ${DEVICE}`);
     expect(await on("node1", `lvchange -asy vg_gfs/lv_extra; head -c 16M ${DEVICE} | md5sum`)).toBe(before);
     const plan = await timed("plan shows the refusal", () => gfsdeploy("plan", spec));
     expect(plan.code, plan.out).toBe(1);
     expect(plan.out).toMatch(/REFUSED\s+cluster\/gfs2\/extra\/mkfs/);
+    expect(plan.out).toContain("holds GFS2 with lock table othercluster:extra, the spec says gfstest:extra");
   });
 
   it("with --force-device for that LV it is re-created and mounted on both nodes; the first filesystem is untouched", async () => {
