@@ -31,8 +31,12 @@ export const createMd: StepHandler<"drbd-create-md"> = {
     return (await guardDevice(ctx, p.disk, "drbdadm create-md", undefined, { signature: found })) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
   },
   async apply(step, ctx) {
-    if ((await signature(ctx, step.params.disk)) === "drbd") return;
+    const found = await signature(ctx, step.params.disk);
+    if (found === "drbd") return;
     await assertSafe(ctx, step.params.disk, "drbdadm create-md");
+    // Forced over a filesystem: drbdmeta refuses (exit 40) to put metadata over one it finds,
+    // --force or not, so the signatures the user chose to overwrite are wiped first.
+    if (found !== undefined && ctx.forced.has(step.params.disk)) await runAll(ctx, [["wipefs", "--all", step.params.disk]]);
     await runAll(ctx, step.params.commands);
   },
 };

@@ -512,6 +512,13 @@ export class NodeSim {
         return this.test(args);
       case "blkid":
         return this.blkid(args);
+      case "wipefs": {
+        const disk = args.length === 2 && args[0] === "--all" ? this.state.devices.get(args[1] as string) : undefined;
+        if (!disk) return undefined;
+        this.mutate(call);
+        disk.signature = undefined;
+        return ok();
+      }
       case "pvs":
       case "vgs":
         return this.lvmReport(command, args);
@@ -761,6 +768,8 @@ export class NodeSim {
         if (r.up) return fail(20, `Device '${r.device}' is configured!`);
         const disk = this.state.devices.get(r.disk);
         if (!disk?.present) return fail(20, `open(${r.disk}) failed: No such file or directory`);
+        // As drbdmeta does, --force or not: it will not put metadata over a filesystem it finds.
+        if (disk.signature !== undefined && disk.signature.type !== "drbd") return fail(40, `Found ${disk.signature.type} filesystem\nOperation refused.\nCommand 'drbdmeta 0 v08 ${r.disk} internal create-md --force' terminated with exit code 40`);
         r.metadata = true;
         r.local = "Inconsistent";
         disk.signature = { type: "drbd" };

@@ -74,6 +74,8 @@ describe("drbd-create-md", () => {
     const ctx = contextFor(sim, { forced: ["/dev/vdb"] });
     expect(await readOnlyCheck(sim, createMd, ctx)).toMatchObject({ status: "change" });
     await apply(createMd, ctx);
+    // drbdmeta refuses to write over a filesystem even with --force: the signature goes first.
+    expect(ran(sim, "wipefs")).toEqual(["wipefs --all /dev/vdb"]);
     expect(ran(sim, "drbdadm create-md")).toEqual(["drbdadm create-md --force r0"]);
     expect(ctx.logs.join("\n")).toContain("--force-device /dev/vdb");
     expect(await check(createMd, ctx)).toMatchObject({ status: "ok" });
