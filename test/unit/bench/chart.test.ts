@@ -1,54 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { chartSpec, renderChart } from "../../../src/bench/chart.js";
-import { ratios } from "../../../src/bench/report.js";
-import type { BenchReport, Figure } from "../../../src/bench/types.js";
-
-function figure(key: string, value: number, unit: Figure["unit"]): Figure {
-  return { key, label: key, value, unit };
-}
-
-const FIGURES: Figure[] = [
-  figure("link.tcp", 1120.4, "MiB/s"),
-  figure("link.rtt_p50", 180, "us"),
-  figure("link.rtt_p99", 420, "us"),
-  figure("raw.write", 900, "MiB/s"),
-  figure("raw.qd1_write_p50", 60, "us"),
-  figure("drbd.write", 850, "MiB/s"),
-  figure("gfs2.a.seq_read", 1900, "MiB/s"),
-  figure("gfs2.a.seq_write", 810, "MiB/s"),
-  figure("gfs2.a.qd1_write_p50", 320, "us"),
-  figure("gfs2.a.qd1_write_p99", 1400, "us"),
-  figure("gfs2.a.fsync_p50", 700, "us"),
-  figure("gfs2.a.fsync_p99", 2900, "us"),
-  figure("gfs2.ab.seq_read", 3600, "MiB/s"),
-  figure("gfs2.ab.seq_write", 880, "MiB/s"),
-  figure("gfs2.shared.seq_write", 95, "MiB/s"),
-  figure("coherence.p50", 2300, "us"),
-  figure("coherence.p99", 180000, "us"),
-  figure("pingpong.one", 850000, "locks/s"),
-  figure("pingpong.two", 1200, "locks/s"),
-  figure("meta.private", 4200, "ops/s"),
-  figure("meta.shared", 2300, "ops/s"),
-];
-
-function report(figures: Figure[] = FIGURES): BenchReport {
-  return {
-    schema: "gfsdeploy-bench/1",
-    cluster: "alpha",
-    filesystem: "gfs2data",
-    mountpoint: "/srv/gfs2",
-    nodes: ["node1", "node2"],
-    startedAt: "2025-05-01T10:00:00.000Z",
-    elapsedSeconds: 912,
-    durationSeconds: 30,
-    spec: {},
-    versions: {},
-    figures,
-    ratios: ratios(figures),
-    checks: [],
-  };
-}
+import { sampleReport as report } from "./sample-report.js";
 
 /** Text as vega's SVG renderer writes it inside <text>: XML-escaped. */
 function escaped(text: string): string {
