@@ -1,5 +1,6 @@
 import { ConnectionError, UsageError } from "../errors.js";
 import { compile } from "../plan/compile.js";
+import { compileDestroy, type DestroyOptions } from "../plan/destroy.js";
 import type { Plan } from "../plan/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
@@ -15,6 +16,8 @@ import { loadScripts, loadTemplates } from "./templates.js";
 export interface LiveOptions {
   acceptNewHostKeys: boolean;
   forceDevices: string[];
+  /** Tear the cluster down instead of building it (`destroy`, `plan --destroy`). */
+  destroy?: DestroyOptions;
   /** The displays for this run; `finished` settles when they have drawn their last frame. */
   display: (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> };
 }
@@ -63,9 +66,13 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
 /** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates());
-  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
-  const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);
+  const plan = options.destroy ? compileDestroy(loaded.spec, options.destroy) : compile(loaded.spec, loadTemplates());
+  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" && !options.destroy });
+  const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys).catch((e: unknown) => {
+    // Half a teardown is worse than none: a node left out keeps its mounts, DRBD and membership.
+    if (options.destroy && e instanceof ConnectionError) throw new ConnectionError(`destroy needs every node, and not all are reachable:\n${e.message}`, `${e.hint}\n      nothing was changed; bring every node back, then run destroy again`);
+    throw e;
+  });
   // Only apply changes things; a plan may run beside an apply and read what it sees.
   const lock = mode === "apply" ? await acquireClusterLock(transports, lockHolderText()).catch(async (e: unknown) => {
     await closeAll(transports);

@@ -5,7 +5,7 @@ import type { Subscriber } from "../run/events.js";
 import { bench, type BenchFlags } from "./bench.js";
 import { runLive } from "./live.js";
 import { clusterStatus } from "./status.js";
-import { offlinePlan, writeArtifacts } from "./offline.js";
+import { offlineDestroyPlan, offlinePlan, specClusterName, writeArtifacts } from "./offline.js";
 import { testbedCommand } from "./testbed.js";
 import { formatOfflinePlan } from "./ui/plan-text.js";
 import { listrSubscriber } from "./ui/listr.js";
@@ -25,6 +25,7 @@ const processIo: Io = {
 
 interface LiveFlags {
   json?: boolean;
+  wipe?: boolean;
   verbose?: boolean;
   acceptNewHostKeys?: boolean;
   forceDevice: string[];
@@ -47,9 +48,14 @@ function display(io: Io, flags: LiveFlags, mode: "plan" | "apply"): (plan: Plan)
   };
 }
 
-/** plan or apply over SSH with the command's flags. */
-function runWithFlags(io: Io, spec: string, mode: "plan" | "apply", flags: LiveFlags): ReturnType<typeof runLive> {
-  return runLive(spec, mode, { acceptNewHostKeys: flags.acceptNewHostKeys ?? false, forceDevices: flags.forceDevice, display: display(io, flags, mode) });
+/** plan or apply over SSH with the command's flags; `destroy` runs the teardown plan instead. */
+function runWithFlags(io: Io, spec: string, mode: "plan" | "apply", flags: LiveFlags, destroy = false): ReturnType<typeof runLive> {
+  return runLive(spec, mode, {
+    acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
+    forceDevices: flags.forceDevice,
+    ...(destroy ? { destroy: { wipe: flags.wipe ?? false } } : {}),
+    display: display(io, flags, mode),
+  });
 }
 
 /** Exit code of a run, set by the action and returned by main. */
@@ -81,13 +87,16 @@ function program(io: Io): Command {
     .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
     .option("--force-device <device>", "(accepted for symmetry with apply; plan never writes)", collect, [])
-    .action(async (spec: string, opts: LiveFlags & { offline?: boolean }) => {
+    .option("--destroy", "show what `gfsdeploy destroy` would tear down instead")
+    .option("--wipe", "with --destroy: include the steps that destroy the data")
+    .action(async (spec: string, opts: LiveFlags & { offline?: boolean; destroy?: boolean }) => {
+      if (opts.wipe && !opts.destroy) throw new UsageError("--wipe goes with --destroy", "run `gfsdeploy plan --destroy --wipe SPEC` to see the teardown that also destroys the data");
       if (opts.offline) {
-        const plan = offlinePlan(spec, false);
+        const plan = opts.destroy ? offlineDestroyPlan(spec, { wipe: opts.wipe ?? false }) : offlinePlan(spec, false);
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runWithFlags(io, spec, "plan", opts);
+      const { result } = await runWithFlags(io, spec, "plan", opts, opts.destroy);
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -109,6 +118,44 @@ function program(io: Io): Command {
         if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
       }
       const { result } = await runWithFlags(io, spec, "apply", opts);
+      runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
+    });
+
+  cli
+    .command("destroy")
+    .description("tear the cluster down in order: filesystems, LVM, locking, DRBD, fencing, the cluster itself; the data stays on disk unless --wipe")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("--wipe", "also destroy the data: LVs, VGs, PV labels, signatures, DRBD metadata and resource files")
+    .option("--confirm <cluster>", "with --wipe, for scripts: the cluster name, as it would be typed back on a terminal")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal); --wipe still needs the cluster name")
+    .option("--json", "one JSON event per line")
+    .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .action(async (spec: string, opts: Omit<LiveFlags, "forceDevice"> & { yes?: boolean; confirm?: string }) => {
+      const flags: LiveFlags = { ...opts, forceDevice: [] };
+      const name = specClusterName(spec);
+      if (opts.confirm !== undefined && !opts.wipe) throw new UsageError("--confirm goes with --wipe; nothing was contacted or changed", "destroy without --wipe keeps the data and takes --yes; add --wipe only to destroy the data too");
+      // The name is compared before any node is contacted: a mismatch must touch nothing.
+      if (opts.wipe && opts.confirm !== undefined && opts.confirm !== name) {
+        throw new UsageError(`--confirm '${opts.confirm}' is not this spec's cluster name; nothing was contacted or changed`, "pass --confirm with the spec's cluster.name, exactly, to destroy that cluster's data");
+      }
+      const askName = opts.wipe === true && opts.confirm === undefined;
+      if (!opts.yes || askName) {
+        if (!process.stdin.isTTY) {
+          throw askName
+            ? new UsageError("--wipe destroys the data and needs the cluster name typed back; there is no terminal to ask", "pass --confirm CLUSTERNAME (the spec's cluster.name) with --wipe to confirm from a script; nothing was contacted or changed")
+            : new UsageError("destroy needs confirmation and there is no terminal to ask", "run `gfsdeploy plan --destroy` to review, then `gfsdeploy destroy --yes`");
+        }
+        const check = await runWithFlags(io, spec, "plan", flags, true);
+        if (check.result.counts.change + check.result.counts.pending === 0) return;
+        if (askName) {
+          const typed = await ask(io, `this destroys the data of cluster ${name} for good; type its name to go on: `);
+          if (typed.trim() !== name) throw new UsageError("the name typed does not match the cluster name; nothing was changed", "type the cluster name exactly to wipe its data, or run destroy without --wipe to keep the data");
+        } else if (!(await confirm(io, "tear the cluster down? (the data stays on disk) [y/N] "))) {
+          throw new UsageError("not confirmed; nothing was changed", "answer y to tear the cluster down, or pass --yes");
+        }
+      }
+      const { result } = await runWithFlags(io, spec, "apply", flags, true);
       runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 
@@ -152,13 +199,17 @@ function program(io: Io): Command {
   return cli;
 }
 
-async function confirm(io: Io, question: string): Promise<boolean> {
+async function ask(io: Io, question: string): Promise<string> {
   io.out(question);
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin });
   const answer = await rl.question("");
   rl.close();
-  return /^y(es)?$/i.test(answer.trim());
+  return answer;
+}
+
+async function confirm(io: Io, question: string): Promise<boolean> {
+  return /^y(es)?$/i.test((await ask(io, question)).trim());
 }
 
 /** The single error boundary: every failure becomes a message, a hint and an exit code. */

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 import { compile } from "../plan/compile.js";
+import { compileDestroy, type DestroyOptions } from "../plan/destroy.js";
 import type { Plan } from "../plan/types.js";
 import { renderArtifacts } from "../render/artifacts.js";
 import { loadSpec } from "../spec/load.js";
@@ -14,6 +15,16 @@ import { loadTemplates } from "./templates.js";
 export function offlinePlan(file: string, checkLocalFiles: boolean): Plan {
   const loaded = loadSpec(file, { checkSecrets: checkLocalFiles, checkSshAccess: checkLocalFiles });
   return compile(loaded.spec, loadTemplates());
+}
+
+/** The teardown plan, compiled from the spec alone (`plan --destroy --offline`). */
+export function offlineDestroyPlan(file: string, options: DestroyOptions): Plan {
+  return compileDestroy(loadSpec(file, { checkSecrets: false, checkSshAccess: false }).spec, options);
+}
+
+/** The spec's cluster name, read without secrets or keys: what `destroy --wipe` is confirmed with. */
+export function specClusterName(file: string): string {
+  return loadSpec(file, { checkSecrets: false, checkSshAccess: false }).spec.cluster.name;
 }
 
 /** The one function that writes rendered artifacts. Returns the paths written. */

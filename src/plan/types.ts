@@ -81,6 +81,28 @@ export interface StepParams {
   lvcreate: { vg: string; lv: string; size: string; commands: string[][] };
   /** Destructive: refuses when the device already holds a filesystem (any, or GFS2 with another lock table). */
   "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; commands: string[][] };
+
+  // ---- teardown (`gfsdeploy destroy`) ----------------------------------------------------------
+  /**
+   * Resources leave the CIB: each is disabled, the step waits until it is stopped on every node,
+   * then deletes it (pcs takes the constraints that name it along). `stonith` resources go
+   * through `pcs stonith`, which pcs 0.10+ requires for them.
+   */
+  "cib-remove": { stage: "filesystems" | "locking" | "drbd" | "fencing"; resources: { id: string; stonith: boolean }[]; timeoutSec: number };
+  /** Poll until no GFS2 is mounted at the mount point on this node (Pacemaker unmounts it). */
+  "gfs2-unmounted": { mountpoint: string; timeoutSec: number };
+  /** Shared LVs inactive on this node and, with lvmlockd, the VG's lockspace left; the LVs stay on disk. */
+  "lv-deactivate": { vg: string; lvs: string[]; lockstop: boolean };
+  /** Destructive (--wipe): the LVs' signatures wiped, the LVs, the VG and the PV labels removed. */
+  "lvm-remove": { vg: string; lvs: string[]; pvs: string[]; commands: string[][]; pvremove: string[][] };
+  /** Destructive (--wipe): every signature on a device erased, so nothing on it is found again. */
+  "wipe-device": { device: string; commands: string[][] };
+  /** DRBD resource down on this node; its metadata and data stay on the backing disk. */
+  "drbd-down": { resource: string; commands: string[][] };
+  /** Destructive (--wipe): DRBD metadata wiped from the backing disk and the resource file removed. */
+  "drbd-wipe-md": { resource: string; disk: string; resFile: string; commands: string[][] };
+  /** The cluster gone from this node, as `pcs cluster destroy` leaves it: stopped, disabled, its files removed. */
+  "cluster-destroy": { units: string[]; files: string[]; dirs: string[] };
 }
 
 export type StepKind = keyof StepParams;

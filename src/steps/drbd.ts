@@ -3,17 +3,17 @@ import type { StepContext, StepHandler } from "./types.js";
 import { pollUntil, probe, runAll } from "./util.js";
 
 /** drbdadm's one-word views of a resource; "Unconfigured" when it is not up here. */
-async function drbdState(ctx: StepContext, resource: string): Promise<{ cstate: string; dstate: string }> {
+export async function drbdState(ctx: StepContext, resource: string): Promise<{ cstate: string; dstate: string }> {
   const c = await probe(ctx, "drbdadm", ["cstate", resource]);
   const d = await probe(ctx, "drbdadm", ["dstate", resource]);
   const word = (r: { code: number; stdout: string }) => (r.code === 0 ? r.stdout.trim().split("\n").pop()?.trim() ?? "" : "Unconfigured");
   return { cstate: word(c), dstate: word(d) };
 }
 
-const isUp = (s: { cstate: string; dstate: string }) => s.cstate !== "Unconfigured" && !/^Unconfigured|^Diskless/.test(s.dstate);
+export const isUp = (s: { cstate: string; dstate: string }) => s.cstate !== "Unconfigured" && !/^Unconfigured|^Diskless/.test(s.dstate);
 
 /** Pacemaker owns the resource once the CIB has an ocf:linbit:drbd primitive for it. */
-async function managedByPacemaker(ctx: StepContext, resource: string): Promise<boolean> {
+export async function managedByPacemaker(ctx: StepContext, resource: string): Promise<boolean> {
   const r = await probe(ctx, "cibadmin", ["--query", "--scope", "resources", "--xpath", `//primitive[@type='drbd']/instance_attributes/nvpair[@name='drbd_resource'][@value='${resource}']`]);
   return r.code === 0;
 }

@@ -6,10 +6,11 @@ import { mkfsGfs2 } from "./gfs2.js";
 import { lvcreate, pvcreate, vgcreate } from "./lvm.js";
 import { haclusterPassword, pcsAuth } from "./pcs.js";
 import { sbdDevice } from "./sbd.js";
+import { cibRemove, clusterDestroy, drbdDown, drbdWipeMd, gfs2Unmounted, lvDeactivate, lvmRemove, wipeDevice } from "./teardown.js";
 import { hostname, hosts, packages, service } from "./system.js";
 import type { HandlerRegistry } from "./types.js";
 
-/** Every step kind the compiler emits has exactly one handler here (the type checks it). */
+/** Every step kind the compilers (apply and destroy) emit has exactly one handler here (the type checks it). */
 export const handlers: HandlerRegistry = {
   packages,
   hostname,
@@ -31,4 +32,12 @@ export const handlers: HandlerRegistry = {
   vgcreate,
   lvcreate,
   "mkfs-gfs2": mkfsGfs2,
+  "cib-remove": cibRemove,
+  "gfs2-unmounted": gfs2Unmounted,
+  "lv-deactivate": lvDeactivate,
+  "lvm-remove": lvmRemove,
+  "wipe-device": wipeDevice,
+  "drbd-down": drbdDown,
+  "drbd-wipe-md": drbdWipeMd,
+  "cluster-destroy": clusterDestroy,
 };

@@ -11,6 +11,7 @@ export function formatOfflinePlan(plan: Plan): string {
     }
     lines.push(`  ${s.destructive ? "!" : " "} ${s.id.padEnd(44)} ${s.title}${s.destructive ? "  [destructive]" : ""}`);
   }
-  lines.push("", "! = destructive: refused over existing data unless forced for that device.");
+  const legend = plan.steps.some((s) => s.kind === "cluster-destroy") ? "! = destructive: destroys data; only in the plan with --wipe." : "! = destructive: refused over existing data unless forced for that device.";
+  lines.push("", legend);
   return lines.join("\n") + "\n";
 }

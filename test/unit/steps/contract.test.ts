@@ -12,7 +12,7 @@ import type { AnyStep, StepKind } from "../../../src/plan/types.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
-import { apply, check, contextFor, el7Plan, lvmlockdPlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
+import { apply, check, contextFor, el7Plan, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
 import { NodeSim, PCS_TOKENS } from "./node-sim.js";
 
 interface ContractCase {
@@ -84,7 +84,150 @@ function storageNode(): NodeSim {
 
 const commandsOf = (sim: NodeSim) => sim.commandLines();
 
+const D = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdDestroyPlan, id, kind);
+const W = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdWipePlan, id, kind);
+
+/** storageNode with the shared VG, lv_data holding the spec's GFS2, and the lockspace as given. */
+function lvmNode(options: { active: boolean; lockStarted: boolean }): NodeSim {
+  return storageNode()
+    .vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: options.lockStarted })
+    .lv("vg_gfs/lv_data", { size: "100%FREE", active: options.active, signature: { type: "gfs2", lockTable: "gfscluster:data" } });
+}
+
+/** The teardown kinds (`gfsdeploy destroy`), on real steps of the lvmlockd fixture's teardown plans. */
+const teardownCases: Pick<Record<StepKind, ContractCase[]>, "cib-remove" | "gfs2-unmounted" | "lv-deactivate" | "lvm-remove" | "wipe-device" | "drbd-down" | "drbd-wipe-md" | "cluster-destroy"> = {
+  "cib-remove": [
+    {
+      given: "the filesystem clone running on both nodes, GFS2 mounted",
+      step: D("cluster/destroy/cib/filesystems", "cib-remove"),
+      node: () => {
+        const sim = lvmNode({ active: true, lockStarted: true }).loadCib(fsCib.params.commands);
+        sim.pacemakerSettles();
+        return sim;
+      },
+      expectFirst: (r) => expect(r).toMatchObject({ diff: "- data-group-clone" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["pcs resource disable data-group-clone", "pcs resource delete data-group-clone"]);
+        // The clone went with its order and colocation constraints; the base stage stayed.
+        expect([...sim.state.cib.elements.keys()].filter((id) => id.includes("data-group"))).toEqual([]);
+        expect(sim.state.cib.elements.has("locking-clone")).toBe(true);
+        expect(sim.state.mounts.size).toBe(0);
+        expect(sim.state.lvs.get("vg_gfs/lv_data")?.active).toBe(false);
+      },
+    },
+  ],
+  "gfs2-unmounted": [
+    {
+      given: "GFS2 still mounted while Pacemaker stops it",
+      step: D("node2/destroy/gfs2/data/unmounted", "gfs2-unmounted"),
+      node: () => {
+        const sim = preparedNode("node2");
+        sim.state.mounts.set("/srv/data", "/dev/vg_gfs/lv_data");
+        return sim;
+      },
+      whileWaiting: (sim) => sim.state.mounts.delete("/srv/data"),
+      waitsOnly: true,
+    },
+  ],
+  "lv-deactivate": [
+    {
+      given: "lv_data active here and the VG's lockspace started",
+      step: D("node1/destroy/lvm/vg_gfs/deactivate", "lv-deactivate"),
+      node: () => lvmNode({ active: true, lockStarted: true }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["lvchange --activate n vg_gfs/lv_data", "vgchange --lockstop vg_gfs"]);
+        // Inactive, not gone: the data stays.
+        expect(sim.state.lvs.get("vg_gfs/lv_data")).toEqual({ size: "100%FREE", active: false });
+        expect(sim.state.vgs.get("vg_gfs")?.pvs).toEqual(["/dev/drbd0"]);
+      },
+    },
+  ],
+  "lvm-remove": [
+    {
+      given: "the shared VG with lv_data holding GFS2, inactive, the lockspace stopped everywhere",
+      step: W("cluster/destroy/lvm/vg_gfs/remove", "lvm-remove"),
+      node: () => lvmNode({ active: false, lockStarted: false }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual([
+          "vgchange --lockstart vg_gfs",
+          "lvchange --activate ey vg_gfs/lv_data",
+          "wipefs --all /dev/vg_gfs/lv_data",
+          "lvchange --activate n vg_gfs/lv_data",
+          "lvremove -y vg_gfs/lv_data",
+          "vgremove -y vg_gfs",
+          "pvremove -y /dev/drbd0",
+        ]);
+        expect([sim.state.vgs.size, sim.state.lvs.size, sim.state.pvs.size]).toEqual([0, 0, 0]);
+        expect(sim.state.devices.get("/dev/drbd0")?.signature).toBeUndefined();
+      },
+    },
+  ],
+  "wipe-device": [
+    {
+      given: "/dev/drbd0 holding GFS2 straight on DRBD",
+      step: W("cluster/destroy/drbd/r0/wipefs", "wipe-device"),
+      node: () => storageNode().disk("/dev/drbd0", { type: "gfs2", lockTable: "gfscluster:data" }),
+      expectFirst: (r) => expect(r).toMatchObject({ reason: "erase gfs2 on /dev/drbd0: its data is lost" }),
+      then: (sim) => expect(sim.mutations).toEqual(["wipefs --all /dev/drbd0"]),
+    },
+  ],
+  "drbd-down": [
+    {
+      given: "r0 up and Primary, no longer in any running Pacemaker's CIB",
+      step: D("node2/destroy/drbd/r0/down", "drbd-down"),
+      node: () => preparedNode("node2").disk("/dev/vdb", { type: "drbd" }).drbdResource("r0", { disk: "/dev/vdb", metadata: true, up: true, role: "Primary", local: "UpToDate", peer: { up: true, disk: "UpToDate" } }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["drbdadm down r0"]);
+        expect(sim.state.drbd.get("r0")).toMatchObject({ up: false, metadata: true });
+        expect(sim.state.devices.get("/dev/vdb")?.signature).toEqual({ type: "drbd" });
+      },
+    },
+  ],
+  "drbd-wipe-md": [
+    {
+      given: "r0 down, its metadata on /dev/vdb and its resource file in place",
+      step: W("node1/destroy/drbd/r0/wipe-md", "drbd-wipe-md"),
+      node: () => {
+        const sim = preparedNode("node1").disk("/dev/vdb", { type: "drbd" }).drbdResource("r0", { disk: "/dev/vdb", metadata: true });
+        sim.t.setFile(drbdRes.params.path, drbdRes.params.content);
+        return sim;
+      },
+      expectFirst: (r) => expect(r).toMatchObject({ reason: "wipe the DRBD metadata on /dev/vdb, remove /etc/drbd.d/r0.res" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["drbdadm -- --force wipe-md r0", "rm -f /etc/drbd.d/r0.res"]);
+        expect(sim.state.devices.get("/dev/vdb")?.signature).toBeUndefined();
+        expect(sim.t.files.has("/etc/drbd.d/r0.res")).toBe(false);
+      },
+    },
+  ],
+  "cluster-destroy": [
+    {
+      given: "the cluster running, its CIB on disk and a fence password file",
+      step: D("node1/destroy/cluster", "cluster-destroy"),
+      node: () => {
+        const sim = clusterNode();
+        sim.t.setFile("/var/lib/pacemaker/cib/cib.xml", "<cib/>").setFile("/etc/gfsdeploy/secrets/fence-node1.password", IPMI_PASSWORDS[0], { mode: 0o600 });
+        return sim;
+      },
+      then: (sim) => {
+        expect(sim.mutations).toEqual([
+          "systemctl stop pacemaker.service corosync.service",
+          "systemctl disable pacemaker.service corosync.service",
+          "rm -f /etc/corosync/corosync.conf",
+          "rm -f /etc/corosync/authkey",
+          "rm -f /etc/gfsdeploy/secrets/fence-node1.password",
+          "find /var/lib/pacemaker/cib -mindepth 1 -delete",
+        ]);
+        expect(sim.state.units.get("corosync.service")).toEqual({ enabled: false, active: false });
+        // The packages stay: apply can build the cluster again.
+        expect(CLUSTER_PACKAGES.filter((p) => !sim.state.packages.has(p))).toEqual([]);
+      },
+    },
+  ],
+};
+
 const cases: Record<StepKind, ContractCase[]> = {
+  ...teardownCases,
   packages: [{ given: "two of the cluster packages installed", step: L("node1/packages", "packages"), node: () => new NodeSim("node1").install("corosync", "pcs") }],
   hostname: [{ given: "the installer's hostname 'debian'", step: L("node2/hostname", "hostname"), node: () => new NodeSim("node2") }],
   hosts: [
@@ -373,6 +516,7 @@ const cases: Record<StepKind, ContractCase[]> = {
     },
   ],
 };
+
 
 describe("step contract", () => {
   it("covers every step kind in the registry", () => {

@@ -7,6 +7,7 @@ import { expect } from "vitest";
 
 import { loadScripts, loadTemplates } from "../../../src/cli/templates.js";
 import { compile } from "../../../src/plan/compile.js";
+import { compileDestroy } from "../../../src/plan/destroy.js";
 import type { AnyStep, Plan, Step, StepKind } from "../../../src/plan/types.js";
 import { loadSpec } from "../../../src/spec/load.js";
 import { handlers } from "../../../src/steps/registry.js";
@@ -23,6 +24,9 @@ function planOf(file: string): Plan {
 
 /** debian12-lvmlockd: two nodes, IPMI fencing, DRBD 8.4 with a full initial sync, lvmlockd. */
 export const lvmlockdPlan = planOf("test/fixtures/specs/debian12-lvmlockd/cluster.yaml");
+/** The teardown of debian12-lvmlockd that keeps the data, and the one that wipes it. */
+export const lvmlockdDestroyPlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: false });
+export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: true });
 /** The test bed inventory: SBD fencing and a skipped initial sync. */
 export const testbedPlan = planOf("inventories/testbed/cluster.yaml");
 /** el7-clvmd: pcs 0.9. */

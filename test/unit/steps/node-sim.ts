@@ -136,6 +136,8 @@ export interface NodeState {
   cib: Cib;
   /** Top-level resource id → node → role, what crm_mon reports. */
   roles: Map<string, Map<string, string>>;
+  /** Mount point → device of the GFS2 mounted on this node (Pacemaker's Filesystem resources). */
+  mounts: Map<string, string>;
   failures: { opKey: string; node: string; reason: string }[];
 }
 
@@ -215,6 +217,8 @@ export class NodeSim {
   readonly mutations: string[] = [];
   /** Command lines the sim has no model for; they were answered with exit 127. */
   readonly unknown: string[] = [];
+  /** The sims of one cluster (see link); a sim alone is its own cluster. */
+  private cluster: NodeSim[] = [this];
 
   /** A Debian 12 node as installed: no cluster packages, hostname `debian`. */
   constructor(readonly name: string) {
@@ -235,6 +239,7 @@ export class NodeSim {
       peers: [],
       cib: { properties: new Map(), elements: new Map() },
       roles: new Map(),
+      mounts: new Map(),
       failures: [],
       dirs: new Set(),
     };
@@ -329,6 +334,53 @@ export class NodeSim {
       if (el.tag === "clone" || el.tag === "master") for (const n of online) roles.set(n, el.promotable ? "Promoted" : "Started");
       else if (online[0] !== undefined) roles.set(online[0], "Started");
       this.state.roles.set(el.id, roles);
+      if (el.tag === "clone" && online.includes(this.state.hostname)) {
+        for (const argv of el.definition) {
+          const directory = param(argv, "directory");
+          const device = param(argv, "device");
+          if (argv.includes("ocf:heartbeat:Filesystem") && directory && device) this.state.mounts.set(directory, device);
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes these sims one cluster: they share the CIB and crm_mon's roles, and a resource
+   * pcs stops on one stops on all of them (mounts, LVs, DRBD, lockspaces).
+   */
+  static link(...sims: NodeSim[]): void {
+    const [head] = sims;
+    if (!head) return;
+    for (const sim of sims) {
+      sim.state.cib = head.state.cib;
+      sim.state.roles = head.state.roles;
+      sim.cluster = sims;
+    }
+  }
+
+  /** What Pacemaker stopping `el` leaves on this node: its agents' stop actions, modelled. */
+  private stopLocally(el: CibElement): void {
+    for (const argv of el.definition) {
+      const directory = param(argv, "directory");
+      if (argv.includes("ocf:heartbeat:Filesystem") && directory) this.state.mounts.delete(directory);
+      const vg = param(argv, "vgname");
+      const lv = param(argv, "lvname");
+      const key = `${vg ?? ""}/${lv ?? ""}`;
+      const active = this.state.lvs.get(key);
+      if (argv.includes("ocf:heartbeat:LVM-activate") && active) {
+        active.active = false;
+        const dev = this.state.devices.get(`/dev/${key}`);
+        if (dev) dev.present = false;
+      }
+      const resource = param(argv, "drbd_resource");
+      const r = resource === undefined ? undefined : this.state.drbd.get(resource);
+      if (argv.includes("ocf:linbit:drbd") && r) {
+        r.up = false;
+        r.role = "Secondary";
+        this.syncDrbdDevice(r);
+      }
+      // lvmlockd quits with its lockspaces.
+      if (argv.includes("ocf:heartbeat:lvmlockd")) for (const v of this.state.vgs.values()) v.lockStarted = false;
     }
   }
 
@@ -355,6 +407,7 @@ export class NodeSim {
       sbd: sorted(s.sbd),
       cib: { properties: sorted(s.cib.properties), elements: sorted(s.cib.elements) },
       roles: sorted(s.roles).map(([id, m]) => [id, sorted(m)]),
+      mounts: sorted(s.mounts),
       dirs: [...s.dirs].filter((d) => !(options.ignoreDir?.(d) ?? false)).sort(),
       files,
     });
@@ -498,6 +551,32 @@ export class NodeSim {
         return this.sbd(args, call);
       case "crm_mon":
         return args.join(" ") === "-1 --output-as=xml" ? this.crmMon() : undefined;
+      case "findmnt": {
+        const mountpoint = args[6];
+        if (args.slice(0, 6).join(" ") !== "-n -t gfs2 -o TARGET --mountpoint" || args.length !== 7 || mountpoint === undefined) return undefined;
+        return this.state.mounts.has(mountpoint) ? ok(`${mountpoint}\n`) : exitWith(1);
+      }
+      case "lvmlockctl": {
+        if (args.join(" ") !== "--info") return undefined;
+        const started = [...this.state.vgs].filter(([, vg]) => vg.lockStarted);
+        if (started.length === 0) return ok();
+        return ok(started.map(([name]) => `VG ${name} lock_type=dlm ${uuidOf(name)}\n`).join(""));
+      }
+      case "find": {
+        const [dir, a, b, ...rest] = args;
+        if (dir === undefined || a !== "-mindepth" || b !== "1") return undefined;
+        const inside = [...this.t.files.keys()].filter((p) => p.startsWith(`${dir}/`)).sort();
+        if (rest.join(" ") === "-print -quit") return ok(inside[0] === undefined ? "" : `${inside[0]}\n`);
+        if (rest.join(" ") !== "-delete") return undefined;
+        this.mutate(call);
+        for (const p of inside) this.t.files.delete(p);
+        return ok();
+      }
+      case "lvremove":
+      case "vgremove":
+      case "pvremove":
+        this.mutate(call);
+        return this.lvmRemove(command, args);
       case "cibadmin":
         return this.cibadmin(args);
       case "sh":
@@ -663,6 +742,8 @@ export class NodeSim {
   }
 
   private pcs(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const [area, verb, id, ...more] = args;
+    if ((area === "resource" || area === "stonith") && (verb === "disable" || verb === "delete") && id !== undefined && more.length === 0) return this.pcsRemove(area, verb, id, call);
     const auth = this.state.pcsVersion === "0.9" ? args[0] === "cluster" && args[1] === "auth" : args[0] === "host" && args[1] === "auth";
     if (!auth) return undefined;
     this.mutate(call);
@@ -683,7 +764,27 @@ export class NodeSim {
     return ok(names.map((n) => `${n}: Authorized\n`).join(""));
   }
 
+  /** pcs resource|stonith disable|delete ID, on the cluster's shared CIB. */
+  private pcsRemove(area: "resource" | "stonith", verb: "disable" | "delete", id: string, call: FakeExecCall): ExecResult {
+    this.mutate(call);
+    if (!this.unitActive("pacemaker")) return fail(1, "Error: unable to get cib");
+    const el = this.state.cib.elements.get(id);
+    const fenceDevice = el !== undefined && Object.values(el.agents).some((a) => a.startsWith("stonith:"));
+    if (!el || el.section !== "resources") return fail(1, `Error: bundle/clone/group/resource '${id}' does not exist`);
+    if (fenceDevice !== (area === "stonith")) return fail(1, `Error: '${id}' is ${fenceDevice ? "a stonith resource: use 'pcs stonith'" : "not a stonith resource"}`);
+    // Disabled or deleted, Pacemaker stops it everywhere (pcs delete stops it first).
+    this.state.roles.delete(id);
+    for (const sim of this.cluster) sim.stopLocally(el);
+    if (verb === "delete") {
+      this.state.cib.elements.delete(id);
+      const names = new Set([id, ...el.members, ...(el.group ? [el.group] : [])]);
+      for (const [cid, c] of this.state.cib.elements) if (c.section === "constraints" && c.definition.some((argv) => argv.some((a) => names.has(a)))) this.state.cib.elements.delete(cid);
+    }
+    return ok();
+  }
+
   private drbdadm(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    if (args.length === 4 && args[0] === "--" && args[1] === "--force" && args[2] === "wipe-md") return this.drbdWipeMd(args[3] as string, call);
     const verb = args[0];
     const resName = args[args.length - 1] as string;
     const r = this.state.drbd.get(resName);
@@ -723,6 +824,12 @@ export class NodeSim {
         return ok();
       case "adjust":
         return args.length === 2 ? ok() : undefined;
+      case "down":
+        if (args.length !== 2) return undefined;
+        r.up = false;
+        r.role = "Secondary";
+        this.syncDrbdDevice(r);
+        return ok();
       case "primary":
         if (args.length !== 3 || args[1] !== "--force") return undefined;
         if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
@@ -744,6 +851,19 @@ export class NodeSim {
       default:
         return undefined;
     }
+  }
+
+  /** `drbdadm -- --force wipe-md R`: the prompt answered by --force; exit 0 with nothing to wipe, as drbdmeta does. */
+  private drbdWipeMd(resName: string, call: FakeExecCall): ExecResult {
+    this.mutate(call);
+    const r = this.state.drbd.get(resName);
+    if (!r || !this.t.files.has(`/etc/drbd.d/${resName}.res`)) return fail(10, `'${resName}' not defined in your config (for this host).`);
+    if (r.up) return fail(20, `Device '${r.device.replace("/dev/drbd", "")}' is configured!`);
+    const disk = this.state.devices.get(r.disk);
+    if (!r.metadata) return ok("There appears to be no drbd meta data to wipe out?\n");
+    r.metadata = false;
+    if (disk?.signature?.type === "drbd") disk.signature = undefined;
+    return ok("Do you really want to wipe out the DRBD meta data?\n*** confirmation forced via --force option ***\nWiping meta data...\nDRBD meta data block successfully wiped out.\n");
   }
 
   private test(args: readonly string[]): ExecResult | undefined {
@@ -783,13 +903,58 @@ export class NodeSim {
     if (command === "vgs") {
       const vg = this.state.vgs.get(target);
       if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
+      if (fields === "vg_name") return ok(`  ${target}\n`);
       if (fields !== "vg_lock_type") return undefined;
       // The column is padded to its header's width (LockType), so an empty lock type is only blanks.
       return ok(`  ${vg.lockType.padEnd(8)}\n`);
     }
     const lv = this.state.lvs.get(target);
     if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
+    if (fields === "lv_active") return ok(`  ${lv.active ? "active" : ""}\n`);
     return fields === "lv_name" ? ok(`  ${target.split("/")[1] ?? ""}\n`) : undefined;
+  }
+
+  /** lvremove -y VG/LV, vgremove -y VG, pvremove -y PV, with lvmlockd's rules for a shared VG. */
+  private lvmRemove(command: string, args: readonly string[]): ExecResult | undefined {
+    const s = this.state;
+    const [yes, target, ...rest] = args;
+    if (yes !== "-y" || target === undefined || rest.length > 0) return undefined;
+    const vgName = target.split("/")[0] as string;
+    const vg = s.vgs.get(vgName);
+    const lockless = vg?.lockType === "dlm" && !vg.lockStarted;
+    if (command === "lvremove") {
+      const lv = s.lvs.get(target);
+      if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
+      if (lockless) return fail(5, `  VG ${vgName} lock failed: lockspace is not started`);
+      if (lv.active) return fail(5, `  Logical volume ${target} in use.`);
+      for (const sim of this.cluster) {
+        sim.state.lvs.delete(target);
+        sim.state.devices.delete(`/dev/${target}`);
+      }
+      return ok(`  Logical volume "${target.split("/")[1] ?? ""}" successfully removed.\n`);
+    }
+    if (command === "vgremove") {
+      if (!vg) return fail(5, `  Volume group "${target}" not found`);
+      if (lockless) return fail(5, `  VG ${target} lock failed: lockspace is not started`);
+      // lvmlockd(8): removing a shared VG fails while other hosts have it started.
+      if (vg.lockType === "dlm" && this.cluster.some((sim) => sim !== this && sim.state.vgs.get(target)?.lockStarted)) return fail(5, `  VG ${target} lock failed: held by other host.`);
+      if ([...s.lvs.keys()].some((k) => k.startsWith(`${target}/`))) return fail(5, `  Logical volumes in VG ${target} must be removed first (this model leaves -y no LVs to take along).`);
+      for (const sim of this.cluster) {
+        const gone = sim.state.vgs.get(target);
+        sim.state.vgs.delete(target);
+        for (const pv of gone?.pvs ?? []) sim.state.pvs.set(pv, {});
+      }
+      return ok(`  Volume group "${target}" successfully removed\n`);
+    }
+    const pv = s.pvs.get(target);
+    if (!pv) return fail(5, `  No PV found on device ${target}.`);
+    if (pv.vg !== undefined) return fail(5, `  PV ${target} is used by VG ${pv.vg} so please use vgreduce first.`);
+    for (const sim of this.cluster) {
+      sim.state.pvs.delete(target);
+      const dev = sim.state.devices.get(target);
+      if (dev?.signature?.type === "LVM2_member") dev.signature = undefined;
+    }
+    return ok(`  Labels on physical volume "${target}" successfully wiped.\n`);
   }
 
   private lvmChange(command: string, args: readonly string[]): ExecResult | undefined {
@@ -840,10 +1005,12 @@ export class NodeSim {
         return ok(`  Volume group "${vg}" successfully created\n`);
       }
       case "vgchange": {
-        if (args[0] !== "--lockstart" || args.length !== 2) return undefined;
+        if ((args[0] !== "--lockstart" && args[0] !== "--lockstop") || args.length !== 2) return undefined;
         const vg = s.vgs.get(args[1] as string);
         if (!vg) return fail(5, `  Volume group "${args[1]}" not found`);
-        if (vg.lockType === "dlm") vg.lockStarted = true;
+        const name = args[1] as string;
+        if (args[0] === "--lockstop" && [...s.lvs].some(([k, lv]) => k.startsWith(`${name}/`) && lv.active)) return fail(5, `  VG ${name} stop failed: LVs must first be deactivated`);
+        if (vg.lockType === "dlm") vg.lockStarted = args[0] === "--lockstart";
         return ok();
       }
       case "lvcreate": {
@@ -1019,6 +1186,12 @@ export class NodeSim {
     if (args[0] !== "--query" || args[1] !== "--scope" || args[2] !== "resources" || args[3] !== "--xpath" || args.length !== 5) return undefined;
     if (!this.unitActive("pacemaker")) return fail(102, "Could not connect to the CIB: Transport endpoint is not connected\nInit failed, could not perform requested operations");
     const xpath = args[4] as string;
+    const byId = /^\/\/\*\[@id='([^']+)'\]$/.exec(xpath);
+    if (byId) {
+      const id = byId[1] as string;
+      const found = [...this.state.cib.elements.values()].find((e) => e.id === id || e.group === id || e.members.includes(id));
+      return found ? ok(`<${found.tag} id="${id}"/>\n`) : fail(105, "cibadmin: Could not query resources: No such device or address");
+    }
     const drbd = /^\/\/primitive\[@type='drbd'\]\/instance_attributes\/nvpair\[@name='drbd_resource'\]\[@value='([^']+)'\]$/.exec(xpath);
     if (!drbd) return undefined;
     const found = [...this.state.cib.elements.values()].find((e) => Object.values(e.agents).includes("ocf:linbit:drbd") && e.definition.some((argv) => argv.includes(`drbd_resource=${drbd[1]}`)));
@@ -1078,6 +1251,11 @@ export class NodeSim {
     }
     return ok(`${JSON.stringify({ changes, pushed })}\n`);
   }
+}
+
+/** The value of `name=value` among a pcs command's arguments. */
+function param(argv: readonly string[], name: string): string | undefined {
+  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
 }
 
 function parseCorosync(conf: string): { name: string; addresses: string[] } {

@@ -1,0 +1,67 @@
+/**
+ * destroy keeps the data: on the applied test bed, a file is written to GFS2, the cluster is
+ * torn down (checked with the nodes' own tools: no cluster, DRBD down, nothing mounted), then
+ * the spec is applied again from scratch and the file reads back with the same checksum on
+ * both nodes. A final plan finds nothing to change.
+ */
+import { describe, expect, it } from "vitest";
+
+import { both, gfsdeploy, on, phaseTimer, SPEC, tryOn } from "./support.js";
+
+const timed = phaseTimer("destroy and rebuild");
+const FILE = "/srv/data/destroy-keeps-me.bin";
+
+describe("destroy (keeping the data), then apply again", () => {
+  let sum = "";
+
+  it("starts from the applied cluster with a 16 MiB file on GFS2", async () => {
+    const r = await timed("converge before", () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(0);
+    sum = await on("node1", `head -c 16M /dev/urandom > ${FILE} && sync && md5sum < ${FILE}`);
+    expect(await on("node2", `md5sum < ${FILE}`)).toBe(sum);
+  });
+
+  it("plan --destroy lists the teardown in order and changes nothing", async () => {
+    const r = await timed("plan --destroy", () => gfsdeploy("plan", "--destroy", SPEC));
+    expect(r.code, r.out).toBe(3);
+    const order = ["cluster/destroy/cib/filesystems", "node1/destroy/lvm/vg_gfs/deactivate", "cluster/destroy/cib/locking", "cluster/destroy/cib/drbd", "node1/destroy/drbd/r0/down", "cluster/destroy/cib/fencing", "node1/destroy/cluster"];
+    const at = order.map((id) => r.out.indexOf(id));
+    expect(at.every((i) => i >= 0), r.out).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(r.out).not.toContain("[destructive]");
+    for (const n of both) expect(await on(n, "mount -t gfs2")).toMatch(/on \/srv\/data type gfs2/);
+  });
+
+  it("destroy --yes tears the cluster down on both nodes", async () => {
+    const r = await timed("destroy --yes", () => gfsdeploy("destroy", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(0);
+    for (const n of both) {
+      expect((await tryOn(n, "crm_mon -1")).code, n).not.toBe(0);
+      expect(await on(n, "systemctl is-active pacemaker corosync || true"), n).toBe("inactive\ninactive");
+      expect((await tryOn(n, "test -e /etc/corosync/corosync.conf")).code, n).not.toBe(0);
+      expect(await on(n, "mount -t gfs2"), n).toBe("");
+      expect(await on(n, "drbdadm cstate r0 2>&1 || true"), n).toMatch(/Unconfigured/);
+      // The data stays: DRBD metadata on the backing disk, the VG and LV on top of it.
+      expect(await on(n, "blkid -p -o value -s TYPE /dev/disk/by-id/virtio-drbd"), n).toBe("drbd");
+    }
+    const again = await timed("destroy again (nothing to do)", () => gfsdeploy("destroy", SPEC, "--yes"));
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/^0 changed, 0 to change/m);
+    const plan = await timed("plan --destroy on the torn-down cluster", () => gfsdeploy("plan", "--destroy", SPEC));
+    expect(plan.code, plan.out).toBe(0);
+  });
+
+  it("apply from scratch brings the cluster back with the file intact on both nodes", async () => {
+    const r = await timed("apply after destroy", () => gfsdeploy("apply", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(0);
+    // The metadata was found again: no create-md over the data (mkfs finds its own GFS2 and keeps it).
+    expect(r.out).not.toMatch(/changed\s+\S+\/drbd\/r0\/create-md/);
+    for (const n of both) {
+      expect(await on(n, "mount -t gfs2"), n).toMatch(/on \/srv\/data type gfs2/);
+      expect(await on(n, `md5sum < ${FILE}`), n).toBe(sum);
+    }
+    const plan = await timed("plan after rebuild", () => gfsdeploy("plan", SPEC));
+    expect(plan.code, plan.out).toBe(0);
+    await on("node1", `rm -f ${FILE}`);
+  });
+});
