@@ -10,6 +10,7 @@ import { handlers } from "../steps/registry.js";
 import { SshTransport } from "../transport/ssh.js";
 import type { Transport } from "../transport/types.js";
 import { loadSecrets } from "./secrets.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadScripts, loadTemplates } from "./templates.js";
 
 export interface LiveOptions {
@@ -63,7 +64,7 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
 /** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates());
+  const plan = compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
   const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
   const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);
   // Only apply changes things; a plan may run beside an apply and read what it sees.

@@ -5,6 +5,7 @@ import { compile } from "../plan/compile.js";
 import type { Plan } from "../plan/types.js";
 import { renderArtifacts } from "../render/artifacts.js";
 import { loadSpec } from "../spec/load.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadTemplates } from "./templates.js";
 
 /**
@@ -13,7 +14,7 @@ import { loadTemplates } from "./templates.js";
  */
 export function offlinePlan(file: string, checkLocalFiles: boolean): Plan {
   const loaded = loadSpec(file, { checkSecrets: checkLocalFiles, checkSshAccess: checkLocalFiles });
-  return compile(loaded.spec, loadTemplates());
+  return compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
 }
 
 /** The one function that writes rendered artifacts. Returns the paths written. */

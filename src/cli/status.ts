@@ -3,6 +3,7 @@ import { compile } from "../plan/compile.js";
 import { loadSpec } from "../spec/load.js";
 import type { Transport } from "../transport/types.js";
 import { closeAll, connect } from "./live.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadTemplates } from "./templates.js";
 
 interface NodeState {
@@ -40,7 +41,7 @@ async function nodeState(t: Transport, resources: string[], mountpoints: string[
 /** The cluster on one screen: per node, membership, DRBD, DLM lockspaces and GFS2 mounts. */
 export async function clusterStatus(file: string, acceptNewHostKeys: boolean): Promise<{ table: string; healthy: boolean }> {
   const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates());
+  const plan = compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
   const transports = await connect(loaded.spec, loaded.baseDir, plan, acceptNewHostKeys);
   try {
     const resources = loaded.spec.drbd.resources.map((r) => r.name);

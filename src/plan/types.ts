@@ -8,7 +8,7 @@ import type { Distro, DrbdDialect, LockManager } from "../spec/types.js";
 /** pcs command dialect: 0.9 on EL7 (`master`), 0.10 on EL8, 0.11 on EL9/Debian 12/Ubuntu 24.04. */
 export type PcsDialect = "0.9" | "0.10" | "0.11";
 
-/** The order of the workflow, as an operator reads it. */
+/** The phases steps can belong to. Their order is not here but in playbooks/site.yaml. */
 export type Phase = "prepare" | "corosync" | "fencing" | "cluster" | "drbd" | "locking" | "storage" | "filesystems" | "bench";
 
 /** Where a secret comes from, by its spec path: the plan never holds a secret's value. */

@@ -5,6 +5,7 @@
 
 import { expect } from "vitest";
 
+import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadScripts, loadTemplates } from "../../../src/cli/templates.js";
 import { compile } from "../../../src/plan/compile.js";
 import type { AnyStep, Plan, Step, StepKind } from "../../../src/plan/types.js";
@@ -16,9 +17,10 @@ import { NodeSim } from "./node-sim.js";
 
 const templates = loadTemplates();
 const scripts = loadScripts();
+const site = loadPlaybook("site");
 
 function planOf(file: string): Plan {
-  return compile(loadSpec(file, { checkSecrets: false }).spec, templates);
+  return compile(loadSpec(file, { checkSecrets: false }).spec, templates, site);
 }
 
 /** debian12-lvmlockd: two nodes, IPMI fencing, DRBD 8.4 with a full initial sync, lvmlockd. */
