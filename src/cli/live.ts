@@ -1,6 +1,8 @@
-import { ConnectionError, UsageError } from "../errors.js";
+import { ConnectionError, UnhealthyError, UsageError } from "../errors.js";
 import { compile } from "../plan/compile.js";
+import { driftMessage, splitByPlaybook } from "../plan/select.js";
 import type { Plan } from "../plan/types.js";
+import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
 import type { Subscriber } from "../run/events.js";
@@ -10,10 +12,11 @@ import { handlers } from "../steps/registry.js";
 import { SshTransport } from "../transport/ssh.js";
 import type { Transport } from "../transport/types.js";
 import { loadSecrets } from "./secrets.js";
-import { loadPlaybook } from "./playbooks.js";
 import { loadScripts, loadTemplates } from "./templates.js";
 
 export interface LiveOptions {
+  /** An apply playbook: site for plan and apply, any apply playbook for `run`. */
+  playbook: Playbook;
   acceptNewHostKeys: boolean;
   forceDevices: string[];
   /** The displays for this run; `finished` settles when they have drawn their last frame. */
@@ -61,24 +64,35 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
   return { transports, failures };
 }
 
-/** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
+/**
+ * Connects, then checks (plan) or converges (apply) the playbook's steps. The steps of its
+ * check-only phases are checked first, and any that is not ok stops the run before anything
+ * changes. Always closes the connections.
+ */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
+  const full = compile(loaded.spec, loadTemplates(), options.playbook);
+  const { check, run: plan } = splitByPlaybook(full, options.playbook);
   const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
-  const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys);
+  const transports = await connect(loaded.spec, loaded.baseDir, full, options.acceptNewHostKeys);
   // Only apply changes things; a plan may run beside an apply and read what it sees.
   const lock = mode === "apply" ? await acquireClusterLock(transports, lockHolderText()).catch(async (e: unknown) => {
     await closeAll(transports);
     throw e;
   }) : undefined;
   try {
+    const context = { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 };
+    if (check.steps.length > 0) {
+      const checked = await runSteps(check, { mode: "plan", transports, registry: handlers, context, subscribers: [] });
+      const drift = driftMessage([...checked.records.values()].map((r) => ({ step: r.step, outcome: r.outcome, reason: r.reason ?? r.error?.message })));
+      if (drift !== undefined) throw new UnhealthyError(`${drift}\nplaybook ${options.playbook.name} changed nothing`, `run \`gfsdeploy plan ${file}\` to see the drift and \`gfsdeploy apply ${file}\` to correct it, then run the playbook again`);
+    }
     const display = options.display(plan);
     const result = await runSteps(plan, {
       mode,
       transports,
       registry: handlers,
-      context: { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 },
+      context,
       subscribers: display.subscribers,
     });
     await display.finished;

@@ -1,9 +1,12 @@
 import { Command, CommanderError } from "commander";
 
-import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
+import { GfsError, InternalError, PlanError, SpecError, UsageError } from "../errors.js";
+import type { Playbook } from "../playbook/types.js";
 import type { Subscriber } from "../run/events.js";
 import { bench, type BenchFlags } from "./bench.js";
+import { runFenceTest } from "./fence-test.js";
 import { runLive } from "./live.js";
+import { loadPlaybook } from "./playbooks.js";
 import { clusterStatus } from "./status.js";
 import { offlinePlan, writeArtifacts } from "./offline.js";
 import { testbedCommand } from "./testbed.js";
@@ -47,9 +50,21 @@ function display(io: Io, flags: LiveFlags, mode: "plan" | "apply"): (plan: Plan)
   };
 }
 
-/** plan or apply over SSH with the command's flags. */
-function runWithFlags(io: Io, spec: string, mode: "plan" | "apply", flags: LiveFlags): ReturnType<typeof runLive> {
-  return runLive(spec, mode, { acceptNewHostKeys: flags.acceptNewHostKeys ?? false, forceDevices: flags.forceDevice, display: display(io, flags, mode) });
+/** plan or apply of an apply playbook over SSH with the command's flags. */
+function runWithFlags(io: Io, spec: string, playbook: Playbook, mode: "plan" | "apply", flags: LiveFlags): ReturnType<typeof runLive> {
+  return runLive(spec, mode, { playbook, acceptNewHostKeys: flags.acceptNewHostKeys ?? false, forceDevices: flags.forceDevice, display: display(io, flags, mode) });
+}
+
+/** apply, or `run` of an apply playbook: without --yes, show the plan and ask first. Returns the exit code. */
+async function converge(io: Io, spec: string, playbook: Playbook, opts: LiveFlags & { yes?: boolean }): Promise<number> {
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) throw new UsageError(`${playbook.name} needs confirmation and there is no terminal to ask`, "run `gfsdeploy plan` to review, then pass --yes");
+    const check = await runWithFlags(io, spec, playbook, "plan", opts);
+    if (check.result.counts.change + check.result.counts.pending === 0) return 0;
+    if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
+  }
+  const { result } = await runWithFlags(io, spec, playbook, "apply", opts);
+  return result.counts.failed + result.counts.refused > 0 ? 1 : 0;
 }
 
 /** Exit code of a run, set by the action and returned by main. */
@@ -87,7 +102,7 @@ function program(io: Io): Command {
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runWithFlags(io, spec, "plan", opts);
+      const { result } = await runWithFlags(io, spec, loadPlaybook("site"), "plan", opts);
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -102,14 +117,39 @@ function program(io: Io): Command {
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
     .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
-      if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
-        const check = await runWithFlags(io, spec, "plan", opts);
-        if (check.result.counts.change + check.result.counts.pending === 0) return;
-        if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
+      runExitCode = await converge(io, spec, loadPlaybook("site"), opts);
+    });
+
+  cli
+    .command("run")
+    .description("run a playbook: site (= apply), grow, fence-test, or a path to your own (exit 0 done, 1 refused or failed)")
+    .argument("<playbook>", "a shipped playbook's name (site, grow, destroy, fence-test) or a path containing a /")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--json", "apply playbooks: one JSON event per line; fence-test: the phase table as JSON")
+    .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
+    .option("--target <node>", "fence-test: the node to fence (default: the spec's last node)")
+    .action(async (name: string, spec: string, opts: LiveFlags & { yes?: boolean; target?: string }) => {
+      const playbook = loadPlaybook(name);
+      if (opts.target !== undefined && playbook.workflow !== "fence-test") throw new UsageError(`--target is for fence-test playbooks, not for ${playbook.name} (workflow: ${playbook.workflow})`, "leave --target out");
+      switch (playbook.workflow) {
+        case "apply":
+          runExitCode = await converge(io, spec, playbook, opts);
+          return;
+        case "destroy":
+          throw new PlanError(`playbook ${playbook.name} is a destroy workflow, and this build has no destroy compiler to run it`, "destroy the cluster by hand for now; the playbook shows the order");
+        case "fence-test": {
+          const ask = async (target: string) => {
+            if (opts.yes) return true;
+            if (!process.stdin.isTTY) throw new UsageError(`fence-test fences ${target} for real and there is no terminal to ask`, "run it in a maintenance window with --yes");
+            return confirm(io, `fence ${target} (it will be power-cycled)? [y/N] `);
+          };
+          const { passed } = await runFenceTest(playbook, spec, { target: opts.target, json: opts.json, acceptNewHostKeys: opts.acceptNewHostKeys, confirm: ask }, io.out);
+          runExitCode = passed ? 0 : 1;
+        }
       }
-      const { result } = await runWithFlags(io, spec, "apply", opts);
-      runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 
   cli

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+
+import { runCli } from "../../support/cli.js";
+
+/**
+ * `gfsdeploy run` up to the point where it would contact nodes: choosing the playbook and
+ * refusing what it cannot do. (The live paths are those of apply, and the fence-test's own
+ * tests.)
+ */
+const spec = "test/fixtures/specs/debian12-lvmlockd/cluster.yaml";
+
+describe("gfsdeploy run", () => {
+  it("names the shipped playbooks when the name is unknown", async () => {
+    const r = await runCli("run", "gorw", spec);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: no playbook named gorw\nhint: name a shipped playbook (destroy, fence-test, grow, site) or give a path such as ./my-playbook.yaml\n");
+  });
+
+  it("says a destroy playbook cannot run in this build, before contacting anything", async () => {
+    const r = await runCli("run", "destroy", spec, "--yes");
+    expect(r.code).toBe(1);
+    expect(r.err).toBe("error: playbook destroy is a destroy workflow, and this build has no destroy compiler to run it\nhint: destroy the cluster by hand for now; the playbook shows the order\n");
+  });
+
+  it("refuses --target outside a fence-test", async () => {
+    const r = await runCli("run", "grow", spec, "--target", "node1", "--yes");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("error: --target is for fence-test playbooks, not for grow (workflow: apply)\nhint: leave --target out\n");
+  });
+});
