@@ -55,10 +55,14 @@ function runWithFlags(io: Io, spec: string, playbook: Playbook, mode: "plan" | "
   return runLive(spec, mode, { playbook, acceptNewHostKeys: flags.acceptNewHostKeys ?? false, forceDevices: flags.forceDevice, display: display(io, flags, mode) });
 }
 
-/** apply, or `run` of an apply playbook: without --yes, show the plan and ask first. Returns the exit code. */
-async function converge(io: Io, spec: string, playbook: Playbook, opts: LiveFlags & { yes?: boolean }): Promise<number> {
+/**
+ * apply, or `run` of an apply playbook (`command` says which, as typed): without --yes,
+ * show the plan and ask first. Returns the exit code.
+ */
+async function converge(io: Io, command: string, spec: string, playbook: Playbook, opts: LiveFlags & { yes?: boolean }): Promise<number> {
   if (!opts.yes) {
-    if (!process.stdin.isTTY) throw new UsageError(`${playbook.name} needs confirmation and there is no terminal to ask`, "run `gfsdeploy plan` to review, then pass --yes");
+    const review = command === "apply" ? "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`" : `run \`gfsdeploy ${command}\` on a terminal to review, or pass --yes`;
+    if (!process.stdin.isTTY) throw new UsageError(`${command} needs confirmation and there is no terminal to ask`, review);
     const check = await runWithFlags(io, spec, playbook, "plan", opts);
     if (check.result.counts.change + check.result.counts.pending === 0) return 0;
     if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
@@ -117,7 +121,7 @@ function program(io: Io): Command {
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
     .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
-      runExitCode = await converge(io, spec, loadPlaybook("site"), opts);
+      runExitCode = await converge(io, "apply", spec, loadPlaybook("site"), opts);
     });
 
   cli
@@ -136,7 +140,7 @@ function program(io: Io): Command {
       if (opts.target !== undefined && playbook.workflow !== "fence-test") throw new UsageError(`--target is for fence-test playbooks, not for ${playbook.name} (workflow: ${playbook.workflow})`, "leave --target out");
       switch (playbook.workflow) {
         case "apply":
-          runExitCode = await converge(io, spec, playbook, opts);
+          runExitCode = await converge(io, `run ${name}`, spec, playbook, opts);
           return;
         case "destroy":
           throw new PlanError(`playbook ${playbook.name} is a destroy workflow, and this build has no destroy compiler to run it`, "destroy the cluster by hand for now; the playbook shows the order");

@@ -27,4 +27,16 @@ describe("gfsdeploy run", () => {
     expect(r.code).toBe(2);
     expect(r.err).toBe("error: --target is for fence-test playbooks, not for grow (workflow: apply)\nhint: leave --target out\n");
   });
+
+  it("asks before an apply playbook changes anything, and refuses without a terminal to ask on", async () => {
+    const isTTY = Object.getOwnPropertyDescriptor(process.stdin, "isTTY");
+    Object.defineProperty(process.stdin, "isTTY", { value: undefined, configurable: true });
+    try {
+      const r = await runCli("run", "grow", spec);
+      expect(r).toEqual({ code: 2, out: "", err: "error: run grow needs confirmation and there is no terminal to ask\nhint: run `gfsdeploy run grow` on a terminal to review, or pass --yes\n" });
+    } finally {
+      if (isTTY) Object.defineProperty(process.stdin, "isTTY", isTTY);
+      else delete (process.stdin as { isTTY?: boolean }).isTTY;
+    }
+  });
 });
