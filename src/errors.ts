@@ -84,7 +84,7 @@ export class LockedError extends GfsError {
   readonly exitCode = 1;
 }
 
-/** The cluster is not in a state a benchmark may run in (or one of its correctness checks failed). */
+/** The cluster is not in a state the command may run in (bench, a playbook), or one of bench's correctness checks failed. */
 export class UnhealthyError extends GfsError {
   readonly exitCode = 1;
 }

@@ -13,6 +13,7 @@ import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { loadSpec } from "../spec/load.js";
 import type { ConcreteSpec } from "../spec/types.js";
 import { closeAll, connectEach } from "./live.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadScripts, loadTemplates } from "./templates.js";
 
 export interface BenchFlags {
@@ -44,7 +45,7 @@ export async function bench(file: string, flags: BenchFlags, out: (text: string)
   if (!fs) throw new UsageError(`no filesystem ${flags.filesystem ?? ""} in ${loaded.file}`, `choose one of: ${spec.filesystems.map((f) => f.name).join(", ") || "(the spec has none)"}`);
   const [nodeA, nodeB] = spec.nodes;
   if (!nodeA || !nodeB) throw new UsageError("bench needs at least two nodes", "it measures the data path between two nodes");
-  const plan = compile(spec, loadTemplates());
+  const plan = compile(spec, loadTemplates(), loadPlaybook("site"));
   const { transports, failures } = await connectEach(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
   const unreachable = new Map([...failures].map(([node, e]) => [node, e.message]));
   let lock: Awaited<ReturnType<typeof acquireClusterLock>> | undefined;

@@ -1,7 +1,9 @@
-import { ConnectionError, UsageError } from "../errors.js";
+import { ConnectionError, UnhealthyError, UsageError } from "../errors.js";
 import { compile } from "../plan/compile.js";
 import { compileDestroy, type DestroyOptions } from "../plan/destroy.js";
+import { driftMessage, splitByPlaybook } from "../plan/select.js";
 import type { Plan } from "../plan/types.js";
+import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
 import type { Subscriber } from "../run/events.js";
@@ -14,9 +16,11 @@ import { loadSecrets } from "./secrets.js";
 import { loadScripts, loadTemplates } from "./templates.js";
 
 export interface LiveOptions {
+  /** An apply playbook: site for plan and apply, any apply playbook for `run`. */
+  playbook: Playbook;
   acceptNewHostKeys: boolean;
   forceDevices: string[];
-  /** Tear the cluster down instead of building it (`destroy`, `plan --destroy`). */
+  /** With a destroy playbook (`destroy`, `plan --destroy`): whether the data goes too. */
   destroy?: DestroyOptions;
   /** The displays for this run; `finished` settles when they have drawn their last frame. */
   display: (plan: Plan) => { subscribers: Subscriber[]; finished?: Promise<void> };
@@ -63,14 +67,20 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
   return { transports, failures };
 }
 
-/** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
+/**
+ * Connects, then checks (plan) or converges (apply) the playbook's steps. The steps of its
+ * check-only phases are checked first, and any that is not ok stops the run before anything
+ * changes. Always closes the connections.
+ */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
-  const plan = options.destroy ? compileDestroy(loaded.spec, options.destroy) : compile(loaded.spec, loadTemplates());
-  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" && !options.destroy });
-  const transports = await connect(loaded.spec, loaded.baseDir, plan, options.acceptNewHostKeys).catch((e: unknown) => {
+  const destroy = options.playbook.workflow === "destroy";
+  const full = destroy ? compileDestroy(loaded.spec, options.destroy ?? { wipe: false }, options.playbook) : compile(loaded.spec, loadTemplates(), options.playbook);
+  const { check, run: plan } = splitByPlaybook(full, options.playbook);
+  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" && !destroy });
+  const transports = await connect(loaded.spec, loaded.baseDir, full, options.acceptNewHostKeys).catch((e: unknown) => {
     // Half a teardown is worse than none: a node left out keeps its mounts, DRBD and membership.
-    if (options.destroy && e instanceof ConnectionError) throw new ConnectionError(`destroy needs every node, and not all are reachable:\n${e.message}`, `${e.hint}\n      nothing was changed; bring every node back, then run destroy again`);
+    if (destroy && e instanceof ConnectionError) throw new ConnectionError(`destroy needs every node, and not all are reachable:\n${e.message}`, `${e.hint}\n      nothing was changed; bring every node back, then run destroy again`);
     throw e;
   });
   // Only apply changes things; a plan may run beside an apply and read what it sees.
@@ -79,12 +89,18 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
     throw e;
   }) : undefined;
   try {
+    const context = { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 };
+    if (check.steps.length > 0) {
+      const checked = await runSteps(check, { mode: "plan", transports, registry: handlers, context, subscribers: [] });
+      const drift = driftMessage([...checked.records.values()].map((r) => ({ step: r.step, outcome: r.outcome, reason: r.reason ?? r.error?.message })));
+      if (drift !== undefined) throw new UnhealthyError(`${drift}\nplaybook ${options.playbook.name} changed nothing`, `run \`gfsdeploy plan ${file}\` to see the drift and \`gfsdeploy apply ${file}\` to correct it, then run the playbook again`);
+    }
     const display = options.display(plan);
     const result = await runSteps(plan, {
       mode,
       transports,
       registry: handlers,
-      context: { secrets, forced: new Set(options.forceDevices), scripts: loadScripts(), pollMs: 2000 },
+      context,
       subscribers: display.subscribers,
     });
     await display.finished;

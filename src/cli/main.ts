@@ -1,9 +1,12 @@
 import { Command, CommanderError } from "commander";
 
 import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
+import type { Playbook } from "../playbook/types.js";
 import type { Subscriber } from "../run/events.js";
 import { bench, type BenchFlags } from "./bench.js";
+import { runFenceTest } from "./fence-test.js";
 import { runLive } from "./live.js";
+import { loadPlaybook } from "./playbooks.js";
 import { clusterStatus } from "./status.js";
 import { offlineDestroyPlan, offlinePlan, specClusterName, writeArtifacts } from "./offline.js";
 import { testbedCommand } from "./testbed.js";
@@ -48,14 +51,62 @@ function display(io: Io, flags: LiveFlags, mode: "plan" | "apply"): (plan: Plan)
   };
 }
 
-/** plan or apply over SSH with the command's flags; `destroy` runs the teardown plan instead. */
-function runWithFlags(io: Io, spec: string, mode: "plan" | "apply", flags: LiveFlags, destroy = false): ReturnType<typeof runLive> {
+/** plan or apply of a playbook over SSH with the command's flags; destroy playbooks take --wipe. */
+function runWithFlags(io: Io, spec: string, playbook: Playbook, mode: "plan" | "apply", flags: LiveFlags): ReturnType<typeof runLive> {
   return runLive(spec, mode, {
+    playbook,
     acceptNewHostKeys: flags.acceptNewHostKeys ?? false,
     forceDevices: flags.forceDevice,
-    ...(destroy ? { destroy: { wipe: flags.wipe ?? false } } : {}),
+    ...(playbook.workflow === "destroy" ? { destroy: { wipe: flags.wipe ?? false } } : {}),
     display: display(io, flags, mode),
   });
+}
+
+/**
+ * apply, or `run` of an apply playbook (`command` says which, as typed): without --yes,
+ * show the plan and ask first. Returns the exit code.
+ */
+async function converge(io: Io, command: string, spec: string, playbook: Playbook, opts: LiveFlags & { yes?: boolean }): Promise<number> {
+  if (!opts.yes) {
+    const review = command === "apply" ? "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`" : `run \`gfsdeploy ${command}\` on a terminal to review, or pass --yes`;
+    if (!process.stdin.isTTY) throw new UsageError(`${command} needs confirmation and there is no terminal to ask`, review);
+    const check = await runWithFlags(io, spec, playbook, "plan", opts);
+    if (check.result.counts.change + check.result.counts.pending === 0) return 0;
+    if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
+  }
+  const { result } = await runWithFlags(io, spec, playbook, "apply", opts);
+  return result.counts.failed + result.counts.refused > 0 ? 1 : 0;
+}
+
+/**
+ * destroy, or `run` of a destroy playbook: the data stays unless --wipe, and --wipe needs the
+ * cluster name typed back (or --confirm NAME), compared before any node is contacted so a
+ * mismatch touches nothing. Returns the exit code.
+ */
+async function teardown(io: Io, spec: string, playbook: Playbook, opts: LiveFlags & { yes?: boolean; confirm?: string }): Promise<number> {
+  const name = specClusterName(spec);
+  if (opts.confirm !== undefined && !opts.wipe) throw new UsageError("--confirm goes with --wipe; nothing was contacted or changed", "destroy without --wipe keeps the data and takes --yes; add --wipe only to destroy the data too");
+  if (opts.wipe && opts.confirm !== undefined && opts.confirm !== name) {
+    throw new UsageError(`--confirm '${opts.confirm}' is not this spec's cluster name; nothing was contacted or changed`, "pass --confirm with the spec's cluster.name, exactly, to destroy that cluster's data");
+  }
+  const askName = opts.wipe === true && opts.confirm === undefined;
+  if (!opts.yes || askName) {
+    if (!process.stdin.isTTY) {
+      throw askName
+        ? new UsageError("--wipe destroys the data and needs the cluster name typed back; there is no terminal to ask", "pass --confirm CLUSTERNAME (the spec's cluster.name) with --wipe to confirm from a script; nothing was contacted or changed")
+        : new UsageError("destroy needs confirmation and there is no terminal to ask", "run `gfsdeploy plan --destroy` to review, then `gfsdeploy destroy --yes`");
+    }
+    const check = await runWithFlags(io, spec, playbook, "plan", opts);
+    if (check.result.counts.change + check.result.counts.pending === 0) return 0;
+    if (askName) {
+      const typed = await ask(io, `this destroys the data of cluster ${name} for good; type its name to go on: `);
+      if (typed.trim() !== name) throw new UsageError("the name typed does not match the cluster name; nothing was changed", "type the cluster name exactly to wipe its data, or run destroy without --wipe to keep the data");
+    } else if (!(await confirm(io, "tear the cluster down? (the data stays on disk) [y/N] "))) {
+      throw new UsageError("not confirmed; nothing was changed", "answer y to tear the cluster down, or pass --yes");
+    }
+  }
+  const { result } = await runWithFlags(io, spec, playbook, "apply", opts);
+  return result.counts.failed + result.counts.refused > 0 ? 1 : 0;
 }
 
 /** Exit code of a run, set by the action and returned by main. */
@@ -96,7 +147,7 @@ function program(io: Io): Command {
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
-      const { result } = await runWithFlags(io, spec, "plan", opts, opts.destroy);
+      const { result } = await runWithFlags(io, spec, loadPlaybook(opts.destroy ? "destroy" : "site"), "plan", opts);
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });
@@ -111,14 +162,43 @@ function program(io: Io): Command {
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
     .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
     .action(async (spec: string, opts: LiveFlags & { yes?: boolean }) => {
-      if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError("apply needs confirmation and there is no terminal to ask", "run `gfsdeploy plan` to review, then `gfsdeploy apply --yes`");
-        const check = await runWithFlags(io, spec, "plan", opts);
-        if (check.result.counts.change + check.result.counts.pending === 0) return;
-        if (!(await confirm(io, "apply these changes? [y/N] "))) throw new UsageError("not confirmed; nothing was changed", "answer y to apply, or pass --yes");
+      runExitCode = await converge(io, "apply", spec, loadPlaybook("site"), opts);
+    });
+
+  cli
+    .command("run")
+    .description("run a playbook: site (= apply), grow, fence-test, or a path to your own (exit 0 done, 1 refused or failed)")
+    .argument("<playbook>", "a shipped playbook's name (site, grow, destroy, fence-test) or a path containing a /")
+    .argument("<spec>", "cluster spec (YAML)")
+    .option("-y, --yes", "do not ask for confirmation (required when not on a terminal)")
+    .option("--json", "apply playbooks: one JSON event per line; fence-test: the phase table as JSON")
+    .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
+    .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
+    .option("--force-device <device>", "allow destructive steps to overwrite existing data on this device (repeatable)", collect, [])
+    .option("--target <node>", "fence-test: the node to fence (default: the spec's last node)")
+    .option("--wipe", "destroy playbooks: also destroy the data (needs the cluster name typed back, or --confirm)")
+    .option("--confirm <cluster>", "destroy playbooks with --wipe, for scripts: the cluster name")
+    .action(async (name: string, spec: string, opts: LiveFlags & { yes?: boolean; target?: string; confirm?: string }) => {
+      const playbook = loadPlaybook(name);
+      if (opts.target !== undefined && playbook.workflow !== "fence-test") throw new UsageError(`--target is for fence-test playbooks, not for ${playbook.name} (workflow: ${playbook.workflow})`, "leave --target out");
+      if ((opts.wipe || opts.confirm !== undefined) && playbook.workflow !== "destroy") throw new UsageError(`--wipe and --confirm are for destroy playbooks, not for ${playbook.name} (workflow: ${playbook.workflow})`, "leave them out");
+      switch (playbook.workflow) {
+        case "apply":
+          runExitCode = await converge(io, `run ${name}`, spec, playbook, opts);
+          return;
+        case "destroy":
+          runExitCode = await teardown(io, spec, playbook, opts);
+          return;
+        case "fence-test": {
+          const ask = async (target: string) => {
+            if (opts.yes) return true;
+            if (!process.stdin.isTTY) throw new UsageError(`fence-test fences ${target} for real and there is no terminal to ask`, "run it in a maintenance window with --yes");
+            return confirm(io, `fence ${target} (it will be power-cycled)? [y/N] `);
+          };
+          const { passed } = await runFenceTest(playbook, spec, { target: opts.target, json: opts.json, acceptNewHostKeys: opts.acceptNewHostKeys, confirm: ask }, io.out);
+          runExitCode = passed ? 0 : 1;
+        }
       }
-      const { result } = await runWithFlags(io, spec, "apply", opts);
-      runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
     });
 
   cli
@@ -132,31 +212,7 @@ function program(io: Io): Command {
     .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
     .action(async (spec: string, opts: Omit<LiveFlags, "forceDevice"> & { yes?: boolean; confirm?: string }) => {
-      const flags: LiveFlags = { ...opts, forceDevice: [] };
-      const name = specClusterName(spec);
-      if (opts.confirm !== undefined && !opts.wipe) throw new UsageError("--confirm goes with --wipe; nothing was contacted or changed", "destroy without --wipe keeps the data and takes --yes; add --wipe only to destroy the data too");
-      // The name is compared before any node is contacted: a mismatch must touch nothing.
-      if (opts.wipe && opts.confirm !== undefined && opts.confirm !== name) {
-        throw new UsageError(`--confirm '${opts.confirm}' is not this spec's cluster name; nothing was contacted or changed`, "pass --confirm with the spec's cluster.name, exactly, to destroy that cluster's data");
-      }
-      const askName = opts.wipe === true && opts.confirm === undefined;
-      if (!opts.yes || askName) {
-        if (!process.stdin.isTTY) {
-          throw askName
-            ? new UsageError("--wipe destroys the data and needs the cluster name typed back; there is no terminal to ask", "pass --confirm CLUSTERNAME (the spec's cluster.name) with --wipe to confirm from a script; nothing was contacted or changed")
-            : new UsageError("destroy needs confirmation and there is no terminal to ask", "run `gfsdeploy plan --destroy` to review, then `gfsdeploy destroy --yes`");
-        }
-        const check = await runWithFlags(io, spec, "plan", flags, true);
-        if (check.result.counts.change + check.result.counts.pending === 0) return;
-        if (askName) {
-          const typed = await ask(io, `this destroys the data of cluster ${name} for good; type its name to go on: `);
-          if (typed.trim() !== name) throw new UsageError("the name typed does not match the cluster name; nothing was changed", "type the cluster name exactly to wipe its data, or run destroy without --wipe to keep the data");
-        } else if (!(await confirm(io, "tear the cluster down? (the data stays on disk) [y/N] "))) {
-          throw new UsageError("not confirmed; nothing was changed", "answer y to tear the cluster down, or pass --yes");
-        }
-      }
-      const { result } = await runWithFlags(io, spec, "apply", flags, true);
-      runExitCode = result.counts.failed + result.counts.refused > 0 ? 1 : 0;
+      runExitCode = await teardown(io, spec, loadPlaybook("destroy"), { ...opts, forceDevice: [] });
     });
 
   cli

@@ -6,6 +6,7 @@ import { compileDestroy, type DestroyOptions } from "../plan/destroy.js";
 import type { Plan } from "../plan/types.js";
 import { renderArtifacts } from "../render/artifacts.js";
 import { loadSpec } from "../spec/load.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadTemplates } from "./templates.js";
 
 /**
@@ -14,12 +15,12 @@ import { loadTemplates } from "./templates.js";
  */
 export function offlinePlan(file: string, checkLocalFiles: boolean): Plan {
   const loaded = loadSpec(file, { checkSecrets: checkLocalFiles, checkSshAccess: checkLocalFiles });
-  return compile(loaded.spec, loadTemplates());
+  return compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
 }
 
 /** The teardown plan, compiled from the spec alone (`plan --destroy --offline`). */
 export function offlineDestroyPlan(file: string, options: DestroyOptions): Plan {
-  return compileDestroy(loadSpec(file, { checkSecrets: false, checkSshAccess: false }).spec, options);
+  return compileDestroy(loadSpec(file, { checkSecrets: false, checkSshAccess: false }).spec, options, loadPlaybook("destroy"));
 }
 
 /** The spec's cluster name, read without secrets or keys: what `destroy --wipe` is confirmed with. */

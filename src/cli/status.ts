@@ -1,8 +1,8 @@
-import { parseCrmMon } from "../steps/crm.js";
+import { readNode, type NodeReading } from "../health/read.js";
 import { compile } from "../plan/compile.js";
 import { loadSpec } from "../spec/load.js";
-import type { Transport } from "../transport/types.js";
 import { closeAll, connect } from "./live.js";
+import { loadPlaybook } from "./playbooks.js";
 import { loadTemplates } from "./templates.js";
 
 interface NodeState {
@@ -13,39 +13,24 @@ interface NodeState {
   mounts: string;
 }
 
-async function text(t: Transport, command: string, args: string[]): Promise<string | undefined> {
-  const r = await t.exec(command, args);
-  return r.code === 0 ? r.stdout.trim() : undefined;
-}
-
-/** One node's view, from the node's own tools (C tools only: no pcs, so it stays quick). */
-async function nodeState(t: Transport, resources: string[], mountpoints: string[]): Promise<NodeState> {
-  const mon = await text(t, "crm_mon", ["-1", "--output-as=xml"]);
-  const state = mon === undefined ? undefined : parseCrmMon(mon);
-  const cluster = !state ? "pacemaker down" : `${state.online.includes(t.host) ? "online" : "offline"}${state.quorate ? ", quorate" : ", NO QUORUM"}${state.failures.length ? `, ${state.failures.length} failed action(s)` : ""}`;
-  const drbd: string[] = [];
-  for (const r of resources) {
-    const role = (await text(t, "drbdadm", ["role", r])) ?? "down";
-    const disk = (await text(t, "drbdadm", ["dstate", r])) ?? "-";
-    const conn = (await text(t, "drbdadm", ["cstate", r])) ?? "-";
-    drbd.push(`${r} ${role} ${disk} ${conn}`);
-  }
-  const lockspaces = (await text(t, "dlm_tool", ["ls"])) ?? "";
-  const dlm = [...lockspaces.matchAll(/^name\s+(\S+)/gm)].map((m) => m[1]).join(" ") || "no lockspaces";
-  const mounted = ((await text(t, "findmnt", ["-n", "-t", "gfs2", "-o", "TARGET"])) ?? "").split("\n").filter(Boolean);
-  const mounts = mountpoints.map((m) => `${m} ${mounted.includes(m) ? "mounted" : "NOT MOUNTED"}`).join(", ");
-  return { node: t.host, cluster, drbd: drbd.join("; ") || "-", dlm, mounts: mounts || "-" };
+/** One row of the table, in words. */
+function row(r: NodeReading, mountpoints: string[]): NodeState {
+  const state = r.cluster;
+  const cluster = !state ? "pacemaker down" : `${state.online.includes(r.node) ? "online" : "offline"}${state.quorate ? ", quorate" : ", NO QUORUM"}${state.failures.length ? `, ${state.failures.length} failed action(s)` : ""}`;
+  const drbd = r.drbd.map((d) => `${d.resource} ${d.role ?? "down"} ${d.disk ?? "-"} ${d.connection ?? "-"}`);
+  const mounts = mountpoints.map((m) => `${m} ${r.gfs2Mounts.includes(m) ? "mounted" : "NOT MOUNTED"}`).join(", ");
+  return { node: r.node, cluster, drbd: drbd.join("; ") || "-", dlm: r.lockspaces.join(" ") || "no lockspaces", mounts: mounts || "-" };
 }
 
 /** The cluster on one screen: per node, membership, DRBD, DLM lockspaces and GFS2 mounts. */
 export async function clusterStatus(file: string, acceptNewHostKeys: boolean): Promise<{ table: string; healthy: boolean }> {
   const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates());
+  const plan = compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
   const transports = await connect(loaded.spec, loaded.baseDir, plan, acceptNewHostKeys);
   try {
     const resources = loaded.spec.drbd.resources.map((r) => r.name);
     const mountpoints = loaded.spec.filesystems.map((f) => f.mountpoint);
-    const rows = await Promise.all([...transports.values()].map((t) => nodeState(t, resources, mountpoints)));
+    const rows = (await Promise.all([...transports.values()].map((t) => readNode(t, resources)))).map((r) => row(r, mountpoints));
     const header: NodeState = { node: "NODE", cluster: "CLUSTER", drbd: "DRBD (role disk connection)", dlm: "DLM LOCKSPACES", mounts: "GFS2" };
     const all = [header, ...rows];
     const keys = ["node", "cluster", "drbd", "dlm", "mounts"] as const;

@@ -1,4 +1,5 @@
 import { PlanError } from "../errors.js";
+import type { Playbook } from "../playbook/types.js";
 import type { AnyStep, Phase, Step, StepKind, StepParams } from "./types.js";
 
 export interface StepInput<K extends StepKind> {
@@ -38,33 +39,63 @@ export class PlanBuilder {
     return this.steps.has(id);
   }
 
-  finish(): AnyStep[] {
+  /**
+   * Checks references and returns the steps in dependency order, phase by phase in the
+   * playbook's order. The playbook is the one list of phases: a step of a phase it does not
+   * list, or a dependency on a phase it lists later, is a PlanError, so the order an
+   * operator reads in the playbook is the order the plan has.
+   */
+  finish(playbook: Playbook): AnyStep[] {
     for (const s of this.steps.values()) {
       for (const d of s.dependsOn) {
         if (!this.steps.has(d)) throw new PlanError(`step ${s.id} depends on unknown step ${d}`, "this is a compiler bug: please report it with your spec");
       }
     }
-    return topologicalOrder([...this.steps.values()]);
+    const rank = new Map(playbook.phases.map((p, i) => [p.name, i]));
+    const unlisted = [...new Set([...this.steps.values()].filter((s) => !rank.has(s.phase)).map((s) => s.phase))];
+    if (unlisted.length > 0) {
+      const example = [...this.steps.values()].find((s) => s.phase === unlisted[0]);
+      throw new PlanError(
+        `playbook ${playbook.name} does not list phase(s) ${unlisted.join(", ")} (e.g. step ${example?.id ?? ""})`,
+        `add ${unlisted.map((p) => `'${p}'`).join(", ")} to the phases of playbook ${playbook.name}, where its steps should run`,
+      );
+    }
+    const rankOf = (s: AnyStep) => rank.get(s.phase) ?? 0;
+    for (const s of this.steps.values()) {
+      for (const d of s.dependsOn) {
+        const dep = this.steps.get(d) as AnyStep;
+        if (rankOf(dep) > rankOf(s)) {
+          throw new PlanError(
+            `playbook ${playbook.name} lists phase ${s.phase} before ${dep.phase}, but step ${s.id} (${s.phase}) depends on ${dep.id} (${dep.phase})`,
+            `list ${dep.phase} before ${s.phase} in playbook ${playbook.name}`,
+          );
+        }
+      }
+    }
+    return topologicalOrder([...this.steps.values()], rankOf);
   }
 }
 
 /**
- * Kahn's algorithm, taking ready steps in insertion order so the result is stable: the same
- * spec always gives the same plan, which snapshot tests and `plan --json` diffs rely on.
- * A cycle is reported with its whole route.
+ * Kahn's algorithm. Of the ready steps it takes the lowest `rank` (the playbook's phase
+ * order), then the earliest added, so the result is stable: the same spec always gives the
+ * same plan, which snapshot tests and `plan --json` diffs rely on. A cycle is reported with
+ * its whole route.
  */
-export function topologicalOrder(steps: AnyStep[]): AnyStep[] {
+export function topologicalOrder(steps: AnyStep[], rank: (step: AnyStep) => number): AnyStep[] {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const remaining = new Map(steps.map((s) => [s.id, new Set(s.dependsOn)]));
   const ordered: AnyStep[] = [];
   while (remaining.size > 0) {
-    const ready = [...remaining.entries()].find(([, deps]) => deps.size === 0);
-    if (!ready) throw new PlanError(`dependency cycle: ${cycleRoute(remaining)}`, "this is a compiler bug: please report it with your spec");
-    const [id] = ready;
-    remaining.delete(id);
-    for (const deps of remaining.values()) deps.delete(id);
-    const step = byId.get(id);
-    if (step) ordered.push(step);
+    let next: AnyStep | undefined;
+    for (const [id, deps] of remaining) {
+      const step = byId.get(id) as AnyStep;
+      if (deps.size === 0 && (next === undefined || rank(step) < rank(next))) next = step;
+    }
+    if (!next) throw new PlanError(`dependency cycle: ${cycleRoute(remaining)}`, "this is a compiler bug: please report it with your spec");
+    remaining.delete(next.id);
+    for (const deps of remaining.values()) deps.delete(next.id);
+    ordered.push(next);
   }
   return ordered;
 }

@@ -2,6 +2,7 @@ import { backingDisk, drbdDialect } from "../spec/defaults.js";
 import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import { PlanError } from "../errors.js";
+import type { Playbook } from "../playbook/types.js";
 import { PlanBuilder } from "./builder.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
 import type { Plan } from "./types.js";
@@ -48,9 +49,13 @@ function regexEscape(path: string): string {
 
 /**
  * spec → Plan. Pure: no file system, clock, environment or network; the templates come in
- * as text. Steps are added in workflow order and returned in dependency order.
+ * as text and the playbook (playbooks/site.yaml for apply) as data. Steps are returned in
+ * dependency order, phase by phase in the playbook's order.
  */
-export function compile(input: Spec, templateSources: TemplateSources): Plan {
+export function compile(input: Spec, templateSources: TemplateSources, playbook: Playbook): Plan {
+  if (playbook.workflow !== "apply") {
+    throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not an apply workflow`, "compile builds the apply plan: use an apply playbook such as site");
+  }
   if (input.cluster.distro === "auto") {
     throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
   }
@@ -340,6 +345,6 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     drbd: dialect,
     pcs,
     nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
-    steps: b.finish(),
+    steps: b.finish(playbook),
   };
 }

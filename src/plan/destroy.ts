@@ -3,6 +3,7 @@ import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js
 import { PlanError } from "../errors.js";
 import { PlanBuilder } from "./builder.js";
 import { fenceSecretPath, ids, pcsDialect } from "./cib.js";
+import type { Playbook } from "../playbook/types.js";
 import type { Plan } from "./types.js";
 
 export interface DestroyOptions {
@@ -19,7 +20,10 @@ const STOP_TIMEOUT_SEC = 600;
  * on disk (LVs, VG, PVs, DRBD metadata and resource files), so applying the spec again attaches
  * the same data; with `wipe` the destructive steps remove it, each marked destructive.
  */
-export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
+export function compileDestroy(input: Spec, options: DestroyOptions, playbook: Playbook): Plan {
+  if (playbook.workflow !== "destroy") {
+    throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not a destroy workflow`, "the teardown plan follows a destroy playbook such as destroy");
+  }
   if (input.cluster.distro === "auto") {
     throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
   }
@@ -39,12 +43,12 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
       kind: "cib-remove",
       params: { stage: "filesystems", resources: spec.filesystems.map((fs) => ({ id: ids.fsClone(fs.name), stonith: false })), timeoutSec: STOP_TIMEOUT_SEC },
       source: "filesystems",
-      phase: "filesystems",
+      phase: "teardown-filesystems",
       title: "CIB: Filesystem and LV activation clones stopped and removed",
     });
     done = spec.filesystems.flatMap((fs, i) =>
       spec.nodes.map((n) =>
-        b.add({ id: per(n, `gfs2/${fs.name}/unmounted`), host: n.name, kind: "gfs2-unmounted", params: { mountpoint: fs.mountpoint, timeoutSec: STOP_TIMEOUT_SEC }, dependsOn: [cibFs], source: `filesystems[${i}]`, phase: "filesystems", title: `GFS2 unmounted from ${fs.mountpoint}` }),
+        b.add({ id: per(n, `gfs2/${fs.name}/unmounted`), host: n.name, kind: "gfs2-unmounted", params: { mountpoint: fs.mountpoint, timeoutSec: STOP_TIMEOUT_SEC }, dependsOn: [cibFs], source: `filesystems[${i}]`, phase: "teardown-filesystems", title: `GFS2 unmounted from ${fs.mountpoint}` }),
       ),
     );
   }
@@ -54,7 +58,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
     const source = `lvm.volumeGroups[${i}]`;
     const lvs = vg.logicalVolumes.map((lv) => lv.name);
     const deactivated = spec.nodes.map((n) =>
-      b.add({ id: per(n, `lvm/${vg.name}/deactivate`), host: n.name, kind: "lv-deactivate", params: { vg: vg.name, lvs, lockstop: lvmlockd }, dependsOn: done, source, phase: "storage", title: `LVs of ${vg.name} inactive${lvmlockd ? ", lockspace stopped" : ""}${options.wipe ? "" : " (data kept)"}` }),
+      b.add({ id: per(n, `lvm/${vg.name}/deactivate`), host: n.name, kind: "lv-deactivate", params: { vg: vg.name, lvs, lockstop: lvmlockd }, dependsOn: done, source, phase: "teardown-lvm", title: `LVs of ${vg.name} inactive${lvmlockd ? ", lockspace stopped" : ""}${options.wipe ? "" : " (data kept)"}` }),
     );
     if (!options.wipe) {
       done = [...done, ...deactivated];
@@ -72,7 +76,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
         params: { vg: vg.name, lvs, pvs, commands, pvremove: pvs.map((pv) => ["pvremove", "-y", pv]) },
         dependsOn: [...done, ...deactivated],
         source,
-        phase: "storage",
+        phase: "teardown-lvm",
         title: `VG ${vg.name}, its LVs and PV labels on ${pvs.join(", ")} removed`,
         destructive: true,
       }),
@@ -83,7 +87,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
   if (options.wipe) {
     done = spec.drbd.resources.map((r, i) => {
       const device = `/dev/drbd${r.minor}`;
-      return b.add({ id: `cluster/destroy/drbd/${r.name}/wipefs`, host: first.name, kind: "wipe-device", params: { device, commands: [["wipefs", "--all", device]] }, dependsOn: done, source: `drbd.resources[${i}]`, phase: "storage", title: `signatures on ${device} erased`, destructive: true });
+      return b.add({ id: `cluster/destroy/drbd/${r.name}/wipefs`, host: first.name, kind: "wipe-device", params: { device, commands: [["wipefs", "--all", device]] }, dependsOn: done, source: `drbd.resources[${i}]`, phase: "teardown-lvm", title: `signatures on ${device} erased`, destructive: true });
     });
   }
 
@@ -95,7 +99,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
     params: { stage: "locking", resources: [{ id: ids.lockingClone, stonith: false }], timeoutSec: STOP_TIMEOUT_SEC },
     dependsOn: done,
     source: "lvm.locking",
-    phase: "locking",
+    phase: "teardown-locking",
     title: `CIB: dlm/${spec.lvm.locking} clone stopped and removed`,
   });
 
@@ -107,19 +111,19 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
     params: { stage: "drbd", resources: spec.drbd.resources.map((r) => ({ id: ids.drbdClone(r.name, pcs), stonith: false })), timeoutSec: STOP_TIMEOUT_SEC },
     dependsOn: [locking],
     source: "drbd",
-    phase: "drbd",
+    phase: "teardown-drbd",
     title: "CIB: DRBD promotable clones stopped and removed",
   });
   const dialect = drbdDialect(spec) as DrbdDialect;
   const drbdDone = spec.drbd.resources.flatMap((r, i) => {
     const source = `drbd.resources[${i}]`;
-    const downs = spec.nodes.map((n) => b.add({ id: per(n, `drbd/${r.name}/down`), host: n.name, kind: "drbd-down", params: { resource: r.name, commands: [["drbdadm", "down", r.name]] }, dependsOn: [cibDrbd], source, phase: "drbd", title: `${r.name} down${options.wipe ? "" : " (metadata and data kept)"}` }));
+    const downs = spec.nodes.map((n) => b.add({ id: per(n, `drbd/${r.name}/down`), host: n.name, kind: "drbd-down", params: { resource: r.name, commands: [["drbdadm", "down", r.name]] }, dependsOn: [cibDrbd], source, phase: "teardown-drbd", title: `${r.name} down${options.wipe ? "" : " (metadata and data kept)"}` }));
     if (!options.wipe) return downs;
     return spec.nodes.map((n) => {
       const disk = backingDisk(spec, r.name, n.name) as string;
       // drbdadm 8.4 takes --force only before the command (`-- --force wipe-md`); it answers the prompt.
       const commands = [["drbdadm", "--", "--force", "wipe-md", r.name]];
-      return b.add({ id: per(n, `drbd/${r.name}/wipe-md`), host: n.name, kind: "drbd-wipe-md", params: { resource: r.name, disk, resFile: `/etc/drbd.d/${r.name}.res`, commands }, dependsOn: downs, source, phase: "drbd", title: `DRBD ${dialect} metadata on ${disk} wiped, ${r.name}.res removed`, destructive: true });
+      return b.add({ id: per(n, `drbd/${r.name}/wipe-md`), host: n.name, kind: "drbd-wipe-md", params: { resource: r.name, disk, resFile: `/etc/drbd.d/${r.name}.res`, commands }, dependsOn: downs, source, phase: "teardown-drbd", title: `DRBD ${dialect} metadata on ${disk} wiped, ${r.name}.res removed`, destructive: true });
     });
   });
 
@@ -131,7 +135,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
     params: { stage: "fencing", resources: spec.stonith.devices.map((d) => ({ id: d.name, stonith: true })), timeoutSec: STOP_TIMEOUT_SEC },
     dependsOn: drbdDone,
     source: "stonith",
-    phase: "fencing",
+    phase: "teardown-fencing",
     title: "CIB: fence devices removed",
   });
   const fenceSecrets = spec.stonith.devices.flatMap((d) => Object.entries(d.options).filter(([, value]) => typeof value === "object").map(([key]) => fenceSecretPath(d.name, key)));
@@ -147,7 +151,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
       },
       dependsOn: [fencing],
       source: "cluster",
-      phase: "cluster",
+      phase: "teardown-cluster",
       title: "pacemaker and corosync stopped and disabled; corosync.conf, authkey and CIB removed",
     });
   }
@@ -159,6 +163,6 @@ export function compileDestroy(input: Spec, options: DestroyOptions): Plan {
     drbd: dialect,
     pcs,
     nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
-    steps: b.finish(),
+    steps: b.finish(playbook),
   };
 }

@@ -8,8 +8,23 @@ import type { Distro, DrbdDialect, LockManager } from "../spec/types.js";
 /** pcs command dialect: 0.9 on EL7 (`master`), 0.10 on EL8, 0.11 on EL9/Debian 12/Ubuntu 24.04. */
 export type PcsDialect = "0.9" | "0.10" | "0.11";
 
-/** The order of the workflow, as an operator reads it. */
-export type Phase = "prepare" | "corosync" | "fencing" | "cluster" | "drbd" | "locking" | "storage" | "filesystems" | "bench";
+/** The phases steps can belong to. Their order is not here but in the playbooks (site.yaml, destroy.yaml). */
+export type Phase =
+  | "prepare"
+  | "corosync"
+  | "fencing"
+  | "cluster"
+  | "drbd"
+  | "locking"
+  | "storage"
+  | "filesystems"
+  | "grow"
+  | "teardown-filesystems"
+  | "teardown-lvm"
+  | "teardown-locking"
+  | "teardown-drbd"
+  | "teardown-fencing"
+  | "teardown-cluster";
 
 /** Where a secret comes from, by its spec path: the plan never holds a secret's value. */
 export interface SecretUse {

@@ -1,12 +1,11 @@
-import { LineCounter, parseDocument } from "yaml";
-
 import type { Diagnostic } from "../errors.js";
 import { applyDerivedDefaults } from "./defaults.js";
-import { SourceLocator } from "./locate.js";
+import type { SourceLocator } from "./locate.js";
 import { formatPath } from "./path.js";
 import { checkRules } from "./rules.js";
 import { checkShape, type Problem } from "./shape.js";
 import type { Spec } from "./types.js";
+import { readYaml } from "./yaml.js";
 
 export type ParseResult =
   | { ok: true; spec: Spec; locator: SourceLocator }
@@ -17,26 +16,9 @@ export type ParseResult =
  * caller reads the file, so tests and the CLI share one code path.
  */
 export function parseSpec(text: string, file: string): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      diagnostics: doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          col: pos.col,
-          path: "",
-          message: `YAML syntax error: ${e.message.split("\n")[0] ?? e.code}`,
-          hint: "fix the YAML syntax at that position (indentation, a missing ':' or an unclosed quote or bracket)",
-        };
-      }),
-    };
-  }
-  const data: unknown = doc.toJS();
-  const locator = new SourceLocator(doc, lines);
+  const read = readYaml(text, file);
+  if (!read.ok) return read;
+  const { data, locator } = read;
   const toDiagnostic = (p: Problem): Diagnostic => {
     const pos = locator.locate(p.path, p.atKey);
     return { file, line: pos.line, col: pos.col, path: formatPath(p.path), message: p.message, hint: p.hint };

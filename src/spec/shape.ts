@@ -35,17 +35,29 @@ const formatHints: Record<string, string> = {
  * each phrased for a person, with no ajv jargon.
  */
 export function checkShape(data: unknown): Problem[] {
-  const validate = validator();
+  return schemaProblems(validator(), data, { reference: "the spec reference in README.md", formatHints });
+}
+
+/** How problems found by a schema are put into words for the file being validated. */
+export interface Wording {
+  /** Where the reader finds the format, e.g. "the spec reference in README.md". */
+  reference: string;
+  /** Hints for `pattern` failures, by the name of the field. */
+  formatHints: Readonly<Record<string, string>>;
+}
+
+/** Runs `validate` on `data` and phrases every problem for a person, with no ajv jargon. */
+export function schemaProblems(validate: ValidateFunction, data: unknown, wording: Wording): Problem[] {
   if (validate(data)) return [];
   const errors = validate.errors ?? [];
   // An anyOf failure also reports each branch's failure; the anyOf line alone says it best.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === "anyOf").map((e) => e.instancePath));
   return errors
     .filter((e) => e.keyword === "anyOf" || !anyOfPaths.has(e.instancePath))
-    .map((e) => describe(e, data));
+    .map((e) => describe(e, data, wording));
 }
 
-function describe(e: ErrorObject, data: unknown): Problem {
+function describe(e: ErrorObject, data: unknown, wording: Wording): Problem {
   const path = fromJsonPointer(e.instancePath);
   const field = String(path.at(-1) ?? "");
   const p = e.params as Record<string, unknown>;
@@ -68,7 +80,7 @@ function describe(e: ErrorObject, data: unknown): Problem {
       return {
         path,
         message: `missing required key '${key}'`,
-        hint: `add '${key}:' under ${formatPath(path) || "the top level"} (see the spec reference in README.md)`,
+        hint: `add '${key}:' under ${formatPath(path) || "the top level"} (see ${wording.reference})`,
       };
     }
     case "type":
@@ -89,7 +101,7 @@ function describe(e: ErrorObject, data: unknown): Problem {
       return {
         path,
         message: `'${String(valueAt(data, path))}' has the wrong format`,
-        hint: formatHints[field] ?? `it must match ${String(p.pattern)}`,
+        hint: wording.formatHints[field] ?? `it must match ${String(p.pattern)}`,
       };
     case "minimum":
     case "maximum":
@@ -111,7 +123,7 @@ function describe(e: ErrorObject, data: unknown): Problem {
         hint: "write a plain value, or { env: VAR } / { file: PATH } for a secret",
       };
     default:
-      return { path, message: e.message ?? e.keyword, hint: "see the spec reference in README.md" };
+      return { path, message: e.message ?? e.keyword, hint: `see ${wording.reference}` };
   }
 }
 

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
+import { loadPlaybook } from "../../src/cli/playbooks.js";
 import { loadTemplates } from "../../src/cli/templates.js";
 import { compile } from "../../src/plan/compile.js";
 import { parseSpec } from "../../src/spec/parse.js";
@@ -12,6 +13,7 @@ import { parseSpec } from "../../src/spec/parse.js";
 const file = "test/fixtures/specs/debian12-lvmlockd/cluster.yaml";
 const text = readFileSync(file, "utf8");
 const templates = loadTemplates();
+const site = loadPlaybook("site");
 const rounds = Number(process.env.ROUNDS ?? 300);
 
 function measure(fn: () => void): number[] {
@@ -35,7 +37,7 @@ function parsed() {
 
 const rows = [
   ["parse + validate", measure(() => parsed())],
-  ["parse + validate + compile", measure(() => compile(parsed(), templates))],
+  ["parse + validate + compile", measure(() => compile(parsed(), templates, site))],
 ] as const;
 console.log(`${file}, ${rounds} rounds after 20 warm-up, Node ${process.version}`);
 console.log("phase                          median ms   p95 ms   max ms");

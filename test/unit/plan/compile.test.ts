@@ -1,15 +1,18 @@
 import { describe, expect, it } from "vitest";
 
+import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadTemplates } from "../../../src/cli/templates.js";
 import { PlanError } from "../../../src/errors.js";
 import { topologicalOrder } from "../../../src/plan/builder.js";
 import { compile } from "../../../src/plan/compile.js";
+import type { Playbook } from "../../../src/playbook/types.js";
 import type { AnyStep, Plan } from "../../../src/plan/types.js";
 import { loadSpec } from "../../../src/spec/load.js";
 
 const templates = loadTemplates();
+const site = loadPlaybook("site");
 const specOf = (fixture: string) => loadSpec(`test/fixtures/specs/${fixture}/cluster.yaml`, { checkSecrets: false }).spec;
-const planOf = (fixture: string) => compile(specOf(fixture), templates);
+const planOf = (fixture: string) => compile(specOf(fixture), templates, site);
 
 /** Every step `id` transitively depends on. */
 function ancestors(plan: Plan, id: string): Set<string> {
@@ -29,8 +32,8 @@ describe("compile", () => {
   it("is deterministic and leaves its input untouched", () => {
     const spec = specOf("two-resources");
     const before = JSON.stringify(spec);
-    const a = compile(spec, templates);
-    const b = compile(spec, templates);
+    const a = compile(spec, templates, site);
+    const b = compile(spec, templates, site);
     expect(JSON.stringify(spec)).toBe(before);
     expect(a).toEqual(b);
   });
@@ -87,11 +90,58 @@ describe("compile", () => {
 
   it("refuses distro auto offline with a hint", () => {
     const spec = { ...specOf("debian12-lvmlockd"), cluster: { name: "gfscluster", distro: "auto" as const } };
-    expect(() => compile(spec, templates)).toThrow(PlanError);
+    expect(() => compile(spec, templates, site)).toThrow(PlanError);
   });
 
   it("names a dependency cycle by its whole route", () => {
     const step = (id: string, dep: string): AnyStep => ({ id, host: "n", kind: "hostname", params: { name: "n" }, dependsOn: [dep], source: "", phase: "prepare", title: "", destructive: false });
-    expect(() => topologicalOrder([step("a", "c"), step("b", "a"), step("c", "b")])).toThrow(/dependency cycle: (a => c => b => a|c => b => a => c|b => a => c => b)/);
+    expect(() => topologicalOrder([step("a", "c"), step("b", "a"), step("c", "b")], () => 0)).toThrow(/dependency cycle: (a => c => b => a|c => b => a => c|b => a => c => b)/);
+  });
+});
+
+describe("compile follows the playbook", () => {
+  /** site.yaml with its phases rearranged by `edit`. */
+  const siteWith = (edit: (names: string[]) => string[]): Playbook => ({
+    ...site,
+    phases: edit(site.phases.map((p) => p.name)).map((name) => ({ name, description: name })),
+  });
+  const swap = (names: string[], a: string, b: string) => names.map((n) => (n === a ? b : n === b ? a : n));
+  /** The phases in the order the plan's steps pass through them, each once. */
+  const phaseRuns = (plan: Plan) => plan.steps.map((s) => s.phase).filter((p, i, all) => p !== all[i - 1]);
+
+  it("returns the steps phase by phase in site.yaml's order", () => {
+    expect(phaseRuns(planOf("debian12-lvmlockd"))).toEqual(["prepare", "corosync", "fencing", "drbd", "cluster", "locking", "storage", "filesystems"]);
+  });
+
+  it("runs two independent phases in the order the playbook lists them", () => {
+    // GIVEN drbd and cluster, whose steps do not depend on each other, listed the other way round
+    const swapped = compile(specOf("debian12-lvmlockd"), templates, siteWith((n) => swap(n, "drbd", "cluster")));
+    // THEN the same steps come out, the cluster ones now before the DRBD ones
+    expect(phaseRuns(swapped)).toEqual(["prepare", "corosync", "fencing", "cluster", "drbd", "locking", "storage", "filesystems"]);
+    expect(new Set(swapped.steps.map((s) => s.id))).toEqual(new Set(planOf("debian12-lvmlockd").steps.map((s) => s.id)));
+  });
+
+  it("refuses a step whose phase the playbook does not list", () => {
+    const withoutFencing = siteWith((n) => n.filter((p) => p !== "fencing"));
+    expect(() => compile(specOf("debian12-lvmlockd"), templates, withoutFencing)).toThrow(
+      new PlanError("playbook site does not list phase(s) fencing (e.g. step node1/stonith/fence-node1/password)", "add 'fencing' to the phases of playbook site, where its steps should run"),
+    );
+  });
+
+  it("refuses an order that would run a step before one it depends on", () => {
+    const storageFirst = siteWith((n) => swap(n, "locking", "storage"));
+    expect(() => compile(specOf("debian12-lvmlockd"), templates, storageFirst)).toThrow(
+      /^playbook site lists phase storage before locking, but step cluster\/lvm\/pv\/drbd0 \(storage\) depends on cluster\/wait\/base \(locking\)$/,
+    );
+  });
+
+  it("accepts a listed phase no step uses", () => {
+    expect(site.phases.map((p) => p.name)).toContain("grow");
+    expect(planOf("debian12-lvmlockd").steps.some((s) => s.phase === ("grow" as string))).toBe(false);
+  });
+
+  it("builds apply plans only", () => {
+    const destroy: Playbook = { ...site, name: "destroy", workflow: "destroy" };
+    expect(() => compile(specOf("debian12-lvmlockd"), templates, destroy)).toThrow(/playbook destroy is a destroy workflow, not an apply workflow/);
   });
 });

@@ -5,6 +5,7 @@
 
 import { expect } from "vitest";
 
+import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadScripts, loadTemplates } from "../../../src/cli/templates.js";
 import { compile } from "../../../src/plan/compile.js";
 import { compileDestroy } from "../../../src/plan/destroy.js";
@@ -17,16 +18,17 @@ import { NodeSim } from "./node-sim.js";
 
 const templates = loadTemplates();
 const scripts = loadScripts();
+const site = loadPlaybook("site");
 
 function planOf(file: string): Plan {
-  return compile(loadSpec(file, { checkSecrets: false }).spec, templates);
+  return compile(loadSpec(file, { checkSecrets: false }).spec, templates, site);
 }
 
 /** debian12-lvmlockd: two nodes, IPMI fencing, DRBD 8.4 with a full initial sync, lvmlockd. */
 export const lvmlockdPlan = planOf("test/fixtures/specs/debian12-lvmlockd/cluster.yaml");
 /** The teardown of debian12-lvmlockd that keeps the data, and the one that wipes it. */
-export const lvmlockdDestroyPlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: false });
-export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: true });
+export const lvmlockdDestroyPlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: false }, loadPlaybook("destroy"));
+export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: true }, loadPlaybook("destroy"));
 /** The test bed inventory: SBD fencing and a skipped initial sync. */
 export const testbedPlan = planOf("inventories/testbed/cluster.yaml");
 /** el7-clvmd: pcs 0.9. */
