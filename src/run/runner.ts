@@ -95,7 +95,8 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
         return finish({ step, outcome: "failed", error: toStepError(e) });
       }
       emit({ type: "step-check", id: step.id, result: check });
-      if (check.status === "ok") return finish({ step, outcome: "ok", check });
+      // An ok step's note (what it found, or what it deliberately leaves alone) reaches the displays as its reason.
+      if (check.status === "ok") return finish({ step, outcome: "ok", check, ...(check.note ? { reason: check.note } : {}) });
       if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
       if (options.mode === "plan") return finish({ step, outcome: "change", check, reason: check.reason });
       try {

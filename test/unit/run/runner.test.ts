@@ -356,10 +356,11 @@ describe("runner: plan mode", () => {
     expect(result.records.get("d")?.error).toEqual({ message: "no such device /dev/drbd0" });
   });
 
-  it("reports a step that is already right as ok", async () => {
+  it("reports a step that is already right as ok, its note as the reason the displays show", async () => {
     const s = new Scripted().on("a", { check: () => ({ status: "ok", note: "already there" }) });
     const result = await s.run(planOf(step("a", "h1")), "plan");
-    expect(result.records.get("a")).toMatchObject({ outcome: "ok", check: { status: "ok", note: "already there" } });
+    expect(result.records.get("a")).toMatchObject({ outcome: "ok", reason: "already there", check: { status: "ok", note: "already there" } });
+    expect(s.events.find((e) => e.type === "step-end")).toMatchObject({ id: "a", outcome: "ok", reason: "already there" });
   });
 });
 
