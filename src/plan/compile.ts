@@ -256,6 +256,8 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
 
   // Shared storage, created once from the first node.
   const lvReady = new Map<string, string>();
+  const lvRefreshes = new Map<string, string[]>();
+  const lvSizes = new Map<string, string>();
   const pvIds = new Map<string, string>();
   spec.lvm.volumeGroups.forEach((vg, i) => {
     const source = `lvm.volumeGroups[${i}]`;
@@ -276,21 +278,37 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       destructive: true,
     });
     vg.logicalVolumes.forEach((lv, j) => {
-      const sizeArgs = lv.size.includes("%") ? ["-l", lv.size] : ["-L", lv.size];
+      const relative = lv.size.includes("%");
+      const sizeArgs = relative ? ["-l", lv.size] : ["-L", lv.size];
       const activation = spec.lvm.locking === "lvmlockd" ? ["--activate", "n"] : [];
       // A shared VG's lockspace must be started on this node before it can take LV locks.
       const lockstart = spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", vg.name]] : [];
-      lvReady.set(
-        `${vg.name}/${lv.name}`,
-        b.add({ id: `cluster/lvm/lv/${vg.name}/${lv.name}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${vg.name}/${lv.name} (${lv.size})` }),
-      );
+      // Only an absolute size can be kept after creation (see the lvcreate handler).
+      const grow = relative ? {} : { grow: [...lockstart, ["lvextend", "-L", lv.size, `${vg.name}/${lv.name}`]] };
+      const key = `${vg.name}/${lv.name}`;
+      const lvId = b.add({ id: `cluster/lvm/lv/${key}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]], ...grow }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key} (${lv.size})` });
+      lvReady.set(key, lvId);
+      if (!relative) lvSizes.set(key, lv.size);
+      // The first node's own kernel takes the new size with its lvextend.
+      if (spec.lvm.locking === "lvmlockd") {
+        lvRefreshes.set(
+          key,
+          spec.nodes.slice(1).map((n) =>
+            b.add({ id: per(n, `lvm/lv/${key}/refresh`), host: n.name, kind: "lv-refresh", params: { vg: vg.name, lv: lv.name, ...(relative ? {} : { size: lv.size }), commands: [["lvchange", "--refresh", key]] }, dependsOn: [lvId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key}: the kernel has LVM's size` }),
+          ),
+        );
+      }
     });
   });
 
-  const mkfsIds = spec.filesystems.map((fs, i) => {
+  const fsDevices = spec.filesystems.map((fs) => {
     const [a, bName] = fs.device.split("/") as [string, string];
+    return a === "drbd" ? `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}` : `/dev/${a}/${bName}`;
+  });
+  const mkfsIds = spec.filesystems.map((fs, i) => {
+    const [a] = fs.device.split("/") as [string];
     const onLvm = a !== "drbd";
-    const device = onLvm ? `/dev/${a}/${bName}` : `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}`;
+    const device = fsDevices[i] as string;
     const lockTable = `${spec.cluster.name}:${fs.name}`;
     const journalSizeMb = Number.parseInt(fs.journalSize, 10);
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
@@ -321,7 +339,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       phase: "filesystems",
       title: "CIB: LV activation + Filesystem clones with order and colocation",
     });
-    b.add({
+    const fsUp = b.add({
       id: "cluster/wait/filesystems",
       host: first.name,
       kind: "wait-resources",
@@ -330,6 +348,33 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       source: "filesystems",
       phase: "filesystems",
       title: "GFS2 mounted on every node",
+    });
+    // Day-2 changes of a mounted filesystem, each made online from one node.
+    spec.filesystems.forEach((fs, i) => {
+      const device = fsDevices[i] as string;
+      const lockTable = `${spec.cluster.name}:${fs.name}`;
+      const grow = b.add({
+        id: `cluster/gfs2/${fs.name}/grow`,
+        host: first.name,
+        kind: "gfs2-grow",
+        params: { device, mountpoint: fs.mountpoint, ...(lvSizes.has(fs.device) ? { lvSize: lvSizes.get(fs.device) } : {}), commands: [["gfs2_grow", fs.mountpoint]] },
+        // Every node must see the grown device before GFS2 puts resource groups there.
+        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? [])],
+        source: `filesystems[${i}]`,
+        phase: "filesystems",
+        title: `GFS2 ${lockTable} fills ${device}`,
+      });
+      b.add({
+        id: `cluster/gfs2/${fs.name}/journals`,
+        host: first.name,
+        kind: "gfs2-journals",
+        params: { device, mountpoint: fs.mountpoint, journals: fs.journals, journalSizeMb: Number.parseInt(fs.journalSize, 10) },
+        // New journals take space from the filesystem: grown first when both change.
+        dependsOn: [grow],
+        source: `filesystems[${i}].journals`,
+        phase: "filesystems",
+        title: `GFS2 ${lockTable} has ${fs.journals} journals`,
+      });
     });
   }
 

@@ -78,9 +78,39 @@ export interface StepParams {
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
   pvcreate: { device: string; commands: string[][] };
   vgcreate: { vg: string; pvs: string[]; locking: LockManager; commands: string[][] };
-  lvcreate: { vg: string; lv: string; size: string; commands: string[][] };
+  /**
+   * An LV of the spec. `commands` create it. An absolute size is kept afterwards: a smaller LV
+   * is extended with `grow`, a larger one refused (GFS2 cannot shrink). A `%` size has no
+   * `grow`: it is applied at creation only.
+   */
+  lvcreate: { vg: string; lv: string; size: string; commands: string[][]; grow?: string[][] };
+  /**
+   * The kernel's size of a shared LV active on this node follows LVM's metadata after the
+   * first node's lvextend: lvmlockd refreshes other nodes itself only when built with dlm
+   * control, and Debian 12's is not.
+   */
+  "lv-refresh": {
+    vg: string;
+    lv: string;
+    /** The spec's absolute size, so a plan lists the refresh an lvextend on the first node will need. */
+    size?: string;
+    commands: string[][];
+  };
   /** Destructive: refuses when the device already holds a filesystem (any, or GFS2 with another lock table). */
   "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; commands: string[][] };
+  /** A mounted GFS2 grown online (from one node) to the end of its grown device. */
+  "gfs2-grow": {
+    device: string;
+    mountpoint: string;
+    /** The LV's absolute size in the spec, so a plan lists the grow its lvextend will call for. */
+    lvSize?: string;
+    commands: string[][];
+  };
+  /**
+   * Journals added on a mounted GFS2 (gfs2_jadd, from one node) up to `journals`. Fewer in the
+   * spec is refused (GFS2 cannot remove a journal); a new size applies to added journals only.
+   */
+  "gfs2-journals": { device: string; mountpoint: string; journals: number; journalSizeMb: number };
 }
 
 export type StepKind = keyof StepParams;

@@ -1,5 +1,6 @@
-import { assertSafe, guardDevice, signature } from "./devices.js";
-import type { StepHandler } from "./types.js";
+import { assertSafe, blockDeviceBytes, guardDevice, signature } from "./devices.js";
+import { formatBytes, sizeBytes, specSize } from "./sizes.js";
+import type { StepContext, StepHandler } from "./types.js";
 import { probe, runAll } from "./util.js";
 
 export const pvcreate: StepHandler<"pvcreate"> = {
@@ -41,10 +42,62 @@ export const vgcreate: StepHandler<"vgcreate"> = {
   },
 };
 
+/** An LV's size in LVM's metadata and its VG's extent size, in bytes; undefined when there is no such LV. */
+async function lvSize(ctx: StepContext, vg: string, lv: string): Promise<{ bytes: number; extent: number } | undefined> {
+  const r = await probe(ctx, "lvs", ["--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size,vg_extent_size", `${vg}/${lv}`]);
+  if (r.code !== 0) return undefined;
+  const [bytes, extent] = r.stdout.trim().split(/\s+/).map(Number);
+  if (!Number.isSafeInteger(bytes) || !Number.isSafeInteger(extent)) throw new Error(`${ctx.t.host}: cannot read the size of ${vg}/${lv} from lvs: '${r.stdout.trim()}'`);
+  return { bytes: bytes as number, extent: extent as number };
+}
+
 export const lvcreate: StepHandler<"lvcreate"> = {
   async check(step, ctx) {
-    const r = await probe(ctx, "lvs", ["--noheadings", "-o", "lv_name", `${step.params.vg}/${step.params.lv}`]);
-    return r.code === 0 ? { status: "ok" } : { status: "change", reason: `lvcreate ${step.params.vg}/${step.params.lv} (${step.params.size})` };
+    const p = step.params;
+    const have = await lvSize(ctx, p.vg, p.lv);
+    if (!have) return { status: "change", reason: `lvcreate ${p.vg}/${p.lv} (${p.size})` };
+    // 100%FREE or 50%VG meant "what there was when it was made": an existing LV is kept as it is.
+    const want = sizeBytes(p.size);
+    if (want === undefined) return { status: "ok" };
+    // LVM rounds a size up to whole extents: anything from the asked size to one extent more is it.
+    if (have.bytes < want) return { status: "change", reason: `lvextend ${p.vg}/${p.lv} from ${formatBytes(have.bytes)} to ${p.size}` };
+    if (have.bytes >= want + have.extent) {
+      return {
+        status: "refuse",
+        reason: `LV ${p.vg}/${p.lv} is ${formatBytes(have.bytes)}, the spec says ${p.size}: GFS2 cannot shrink, so gfsdeploy never reduces an LV`,
+        hint: `set its size to ${specSize(have.bytes)} (or more) in the spec; for a smaller filesystem, make a new LV and filesystem and copy the data over`,
+      };
+    }
+    return { status: "ok" };
+  },
+  async apply(step, ctx) {
+    const p = step.params;
+    const have = await lvSize(ctx, p.vg, p.lv);
+    if (!have) return runAll(ctx, p.commands);
+    const want = sizeBytes(p.size);
+    // With lvmlockd the LV is active shared on every node. lvextend normally wants the LV's
+    // exclusive lock; with GFS2 mounted on this node, LVM (2.03.03 and later) extends under
+    // the shared lock instead: no deactivation, no --lockopt. The other nodes' kernels keep
+    // the old size unless lvmlockd has dlm control: the lv-refresh steps see to them.
+    if (p.grow && want !== undefined && have.bytes < want) await runAll(ctx, p.grow);
+  },
+};
+
+export const lvRefresh: StepHandler<"lv-refresh"> = {
+  async check(step, ctx) {
+    const p = step.params;
+    const device = `/dev/${p.vg}/${p.lv}`;
+    // Comes after lvcreate: only a plan meets no LV, and the runner reports the step pending there.
+    const lv = await lvSize(ctx, p.vg, p.lv);
+    if (!lv) throw new Error(`no LV ${p.vg}/${p.lv} yet`);
+    // Only an active LV has a kernel size; activating it later reads the current metadata.
+    if ((await probe(ctx, "test", ["-b", device])).code !== 0) return { status: "ok", note: "not active here" };
+    const kernel = await blockDeviceBytes(ctx, device);
+    if (kernel < lv.bytes) return { status: "change", reason: `lvchange --refresh ${p.vg}/${p.lv}: the kernel has ${formatBytes(kernel)}, LVM ${formatBytes(lv.bytes)}` };
+    // In a plan, the first node's lvextend is still to come: this node will need the refresh after it.
+    const want = p.size === undefined ? undefined : sizeBytes(p.size);
+    if (want !== undefined && kernel < want) return { status: "change", reason: `lvchange --refresh ${p.vg}/${p.lv} after the lvextend to ${p.size}` };
+    return { status: "ok" };
   },
   async apply(step, ctx) {
     await runAll(ctx, step.params.commands);

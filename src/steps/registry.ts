@@ -2,8 +2,8 @@ import { cib } from "./cib.js";
 import { clusterReady, clusterStart, waitResources } from "./cluster.js";
 import { createMd, initialSync, up } from "./drbd.js";
 import { file, secretFile } from "./files.js";
-import { mkfsGfs2 } from "./gfs2.js";
-import { lvcreate, pvcreate, vgcreate } from "./lvm.js";
+import { gfs2Grow, gfs2Journals, mkfsGfs2 } from "./gfs2.js";
+import { lvcreate, lvRefresh, pvcreate, vgcreate } from "./lvm.js";
 import { haclusterPassword, pcsAuth } from "./pcs.js";
 import { sbdDevice } from "./sbd.js";
 import { hostname, hosts, packages, service } from "./system.js";
@@ -30,5 +30,8 @@ export const handlers: HandlerRegistry = {
   pvcreate,
   vgcreate,
   lvcreate,
+  "lv-refresh": lvRefresh,
   "mkfs-gfs2": mkfsGfs2,
+  "gfs2-grow": gfs2Grow,
+  "gfs2-journals": gfs2Journals,
 };

@@ -1,0 +1,206 @@
+/**
+ * Day-2 changes made by editing the spec: a bigger LV is extended and its GFS2 grown online,
+ * missing journals are added; what GFS2 cannot do (shrink, drop journals, resize a journal)
+ * is refused or explained, and never attempted.
+ */
+
+import { describe, expect, it } from "vitest";
+
+import { textSubscriber } from "../../../src/cli/ui/text.js";
+import type { AnyStep, Plan } from "../../../src/plan/types.js";
+import { runSteps, type RunResult } from "../../../src/run/runner.js";
+import { RefusedError } from "../../../src/steps/devices.js";
+import { handlers } from "../../../src/steps/registry.js";
+import { formatBytes, sizeBytes, specSize } from "../../../src/steps/sizes.js";
+import { apply, contextFor, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
+import type { NodeSim, Signature } from "./node-sim.js";
+
+const MIB = 1024 ** 2;
+const GIB = 1024 ** 3;
+const LV = "/dev/vg_gfs/lv_data";
+const T = <K extends AnyStep["kind"]>(id: string, kind: K) => stepOf(testbedPlan, id, kind);
+// The test bed's spec: lv_data 3G, GFS2 `data` at /srv/data with two journals of 32M.
+const lvcreate = T("cluster/lvm/lv/vg_gfs/lv_data", "lvcreate");
+const refresh = T("node2/lvm/lv/vg_gfs/lv_data/refresh", "lv-refresh");
+const grow = T("cluster/gfs2/data/grow", "gfs2-grow");
+const journals = T("cluster/gfs2/data/journals", "gfs2-journals");
+
+/** A node of the running test bed: lv_data `lvBytes` big, active here, GFS2 on it (mounted unless told). */
+function node(name: string, lvBytes: number, fs: Partial<Signature> = {}, options: { mounted?: boolean } = {}): NodeSim {
+  const sim = preparedNode(name)
+    .disk("/dev/drbd0", { type: "LVM2_member" })
+    .vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true })
+    .lv("vg_gfs/lv_data", { size: "3G", bytes: lvBytes, active: true, signature: { type: "gfs2", lockTable: "gfstest:data", fsBytes: lvBytes - 4096, journalsMb: [32, 32], ...fs } });
+  return options.mounted === false ? sim : sim.mount("/srv/data", LV);
+}
+
+/**
+ * Both nodes of the test bed, sharing what lives on the replicated disk (LVM's metadata, the
+ * filesystem) and each with its own kernel view of the LV.
+ */
+function cluster(lvBytes: number, fs: Partial<Signature> = {}): [NodeSim, NodeSim] {
+  const node1 = node("node1", lvBytes, fs);
+  const node2 = node("node2", lvBytes);
+  const lv = node1.state.lvs.get("vg_gfs/lv_data");
+  const gfs2 = node1.state.devices.get(LV)?.signature;
+  const device2 = node2.state.devices.get(LV);
+  if (!lv || !gfs2 || !device2) throw new Error("node() makes lv_data with GFS2 on it");
+  node2.state.lvs.set("vg_gfs/lv_data", lv);
+  device2.signature = gfs2;
+  return [node1, node2];
+}
+
+/** The day-2 steps of the test bed's plan, with their order among themselves. */
+const day2: Plan = { ...testbedPlan, steps: [lvcreate, refresh, grow, journals].map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => [lvcreate, refresh, grow].some((u) => u.id === d)) })) };
+
+async function run(mode: "plan" | "apply", sims: NodeSim[]): Promise<{ result: RunResult; lines: string[] }> {
+  let text = "";
+  const result = await runSteps(day2, {
+    mode,
+    transports: new Map(sims.map((s) => [s.name, s.t])),
+    registry: handlers,
+    context: { secrets: secretStore(), forced: new Set(), scripts: {}, pollMs: 0 },
+    subscribers: [textSubscriber((t) => (text += t), true)],
+  });
+  return { result, lines: text.split("\n").filter((l) => l.startsWith(" ")) };
+}
+
+describe("sizes", () => {
+  it("reads spec sizes as lvcreate -L does, in powers of 1024; a % size has no byte count", () => {
+    expect([sizeBytes("3G"), sizeBytes("1.5T"), sizeBytes("512M"), sizeBytes("100%FREE"), sizeBytes("80%VG")]).toEqual([3 * GIB, 1.5 * 1024 * GIB, 512 * MIB, undefined, undefined]);
+  });
+
+  it("writes a size back as the spec would, exactly", () => {
+    expect([3 * GIB, 3 * GIB + 4 * MIB, 1536 * MIB, 4096, 100].map(specSize)).toEqual(["3G", "3076M", "1536M", "4K", "1K"]);
+  });
+
+  it("prints sizes exactly, or marked as just under or over what two decimals show", () => {
+    expect([3 * GIB, 3.5 * GIB, 512 * MIB, 4 * GIB - 4 * MIB, 2 * GIB + 4096, GIB - 8192, 100].map(formatBytes)).toEqual(["3G", "3.5G", "512M", "<4.00G", ">2.00G", "<1.00G", "100B"]);
+  });
+});
+
+describe("day 2 on the test bed: the spec's lv_data grew from 2G to 3G and asks for a second journal", () => {
+  it("plan lists lvextend, node2's refresh, gfs2_grow and gfs2_jadd; apply makes them, and a new plan finds nothing to do", async () => {
+    // GIVEN lv_data at 2G with its GFS2 filling it, one journal, mounted on both nodes
+    const sims = cluster(2 * GIB, { journalsMb: [32] });
+    // WHEN planned
+    const planned = await run("plan", sims);
+    // THEN every change is listed before any is made
+    expect(planned.lines).toEqual([
+      "  change  cluster/lvm/lv/vg_gfs/lv_data: lvextend vg_gfs/lv_data from 2G to 3G",
+      "  change  node2/lvm/lv/vg_gfs/lv_data/refresh: lvchange --refresh vg_gfs/lv_data after the lvextend to 3G",
+      "  change  cluster/gfs2/data/grow: gfs2_grow /srv/data: /dev/vg_gfs/lv_data will be 3G after lvextend, the filesystem <2.00G",
+      "  change  cluster/gfs2/data/journals: gfs2_jadd -j 1 -J 32 /srv/data: 1 → 2 journals",
+    ]);
+    expect(sims.flatMap((s) => s.mutations)).toEqual([]);
+    // WHEN applied
+    const applied = await run("apply", sims);
+    // THEN each ran where it must: lvextend and the online grow and jadd on node1, the refresh on node2
+    expect(Object.fromEntries([...applied.result.records].map(([id, r]) => [id, r.outcome]))).toEqual({ [lvcreate.id]: "changed", [refresh.id]: "changed", [grow.id]: "changed", [journals.id]: "changed" });
+    expect(sims[0].mutations).toEqual(["vgchange --lockstart vg_gfs", "lvextend -L 3G vg_gfs/lv_data", "gfs2_grow /srv/data", "gfs2_jadd -j 1 -J 32 /srv/data"]);
+    expect(sims[1].mutations).toEqual(["lvchange --refresh vg_gfs/lv_data"]);
+    expect(sims.map((s) => s.state.devices.get(LV)?.bytes)).toEqual([3 * GIB, 3 * GIB]);
+    expect(sims[0].state.devices.get(LV)?.signature).toMatchObject({ fsBytes: 3 * GIB - 4096, journalsMb: [32, 32] });
+    // AND the next plan has nothing to do
+    expect((await run("plan", sims)).lines).toEqual(["      ok  cluster/lvm/lv/vg_gfs/lv_data", "      ok  node2/lvm/lv/vg_gfs/lv_data/refresh", "      ok  cluster/gfs2/data/grow", "      ok  cluster/gfs2/data/journals"]);
+    expect(sims.flatMap((s) => s.unknown)).toEqual([]);
+  });
+
+  it("a spec that shrinks the LV is refused, and what depends on it is skipped", async () => {
+    // GIVEN lv_data at 4G; the spec says 3G
+    const sims = cluster(4 * GIB);
+    // WHEN applied
+    const { result, lines } = await run("apply", sims);
+    // THEN nothing ran, and the refusal says why and what to do
+    expect(sims.flatMap((s) => s.mutations)).toEqual([]);
+    expect(result.records.get(lvcreate.id)?.error).toEqual({
+      message: "LV vg_gfs/lv_data is 4G, the spec says 3G: GFS2 cannot shrink, so gfsdeploy never reduces an LV",
+      hint: "set its size to 4G (or more) in the spec; for a smaller filesystem, make a new LV and filesystem and copy the data over",
+    });
+    expect(lines).toEqual(expect.arrayContaining([" skipped  cluster/gfs2/data/grow: upstream cluster/lvm/lv/vg_gfs/lv_data refused"]));
+  });
+});
+
+describe("lvcreate on an existing LV", () => {
+  it("takes an LV rounded up to whole extents as the size asked for", async () => {
+    // GIVEN 3G + one 4 MiB extent less a byte: what lvcreate -L of a size just over 3G makes is still "3G"
+    const sim = node("node1", 3 * GIB + 4 * MIB - 4096);
+    expect(await readOnlyCheck(sim, lvcreate, contextFor(sim))).toEqual({ status: "ok" });
+  });
+
+  it("refuses an LV one extent bigger than the spec's size, and names a size the spec can take", async () => {
+    const sim = node("node1", 3 * GIB + 4 * MIB);
+    expect(await readOnlyCheck(sim, lvcreate, contextFor(sim))).toEqual({
+      status: "refuse",
+      reason: "LV vg_gfs/lv_data is >3.00G, the spec says 3G: GFS2 cannot shrink, so gfsdeploy never reduces an LV",
+      hint: "set its size to 3076M (or more) in the spec; for a smaller filesystem, make a new LV and filesystem and copy the data over",
+    });
+  });
+
+  it("leaves an LV made with a % size alone, however big it is now", async () => {
+    const step = { ...lvcreate, params: { ...lvcreate.params, size: "100%FREE", grow: undefined } };
+    const sim = node("node1", 1 * GIB);
+    expect(await readOnlyCheck(sim, step, contextFor(sim))).toEqual({ status: "ok" });
+  });
+});
+
+describe("lv-refresh", () => {
+  it("has nothing to do where the LV is not active: activation reads the current size", async () => {
+    const sim = preparedNode("node2").disk("/dev/drbd0").vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true }).lv("vg_gfs/lv_data", { size: "3G", active: false });
+    expect(await readOnlyCheck(sim, refresh, contextFor(sim))).toEqual({ status: "ok", note: "not active here" });
+  });
+});
+
+describe("gfs2-grow", () => {
+  it("leaves less than one resource group (32 MiB) at the device's end unused, as gfs2_grow does", async () => {
+    const sim = node("node1", 3 * GIB, { fsBytes: 3 * GIB - 31 * MIB });
+    expect(await readOnlyCheck(sim, grow, contextFor(sim))).toEqual({ status: "ok" });
+  });
+
+  it("cannot judge a device without GFS2 yet: a plan reports it pending after mkfs", async () => {
+    const sim = preparedNode("node1").disk("/dev/drbd0").vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true }).lv("vg_gfs/lv_data", { size: "3G", active: true });
+    await expect(readOnlyCheck(sim, grow, contextFor(sim))).rejects.toThrow("no GFS2 on /dev/vg_gfs/lv_data yet");
+  });
+
+  it("sees a grown device while the filesystem is not mounted here, and apply refuses rather than run gfs2_grow (which would exit 0 without growing)", async () => {
+    // GIVEN the LV grown to 3G, its 2G GFS2 not mounted on node1
+    const sim = node("node1", 3 * GIB, { fsBytes: 2 * GIB }, { mounted: false });
+    const ctx = contextFor(sim);
+    // THEN check says what is due, and when
+    expect(await readOnlyCheck(sim, grow, ctx)).toEqual({ status: "change", reason: "gfs2_grow /srv/data (once mounted on node1): /dev/vg_gfs/lv_data is 3G, the filesystem 2G" });
+    // AND apply refuses without running gfs2_grow
+    await expect(apply(grow, ctx)).rejects.toBeInstanceOf(RefusedError);
+    expect(sim.mutations).toEqual([]);
+  });
+});
+
+describe("gfs2-journals", () => {
+  it("refuses fewer journals than the filesystem has: GFS2 cannot remove one", async () => {
+    // GIVEN three journals; the spec says two
+    const sim = node("node1", 3 * GIB, { journalsMb: [32, 32, 32] });
+    expect(await readOnlyCheck(sim, journals, contextFor(sim))).toEqual({
+      status: "refuse",
+      reason: "/dev/vg_gfs/lv_data has 3 journals, the spec says 2: GFS2 cannot remove a journal",
+      hint: "set journals: 3 in the spec; a spare journal costs only its space",
+    });
+  });
+
+  it("explains a new journalSize for existing journals and changes nothing; plan -v shows the note", async () => {
+    // GIVEN two journals of 64 MB; the spec says 32M
+    const sims = cluster(3 * GIB, { journalsMb: [64, 64] });
+    const note = "journalSize 32M is not applied: existing journals keep 64 MB (GFS2 cannot resize a journal); only journals added later get 32 MB";
+    expect(await readOnlyCheck(sims[0], journals, contextFor(sims[0]))).toEqual({ status: "ok", note });
+    // WHEN applied, THEN nothing runs, and the verbose display carries the note
+    const { lines } = await run("apply", sims);
+    expect(sims.flatMap((s) => s.mutations)).toEqual([]);
+    expect(lines).toContain(`      ok  cluster/gfs2/data/journals: ${note}`);
+  });
+
+  it("apply refuses where the filesystem is not mounted: gfs2_jadd needs the mount", async () => {
+    const sim = node("node1", 3 * GIB, { journalsMb: [32] }, { mounted: false });
+    const ctx = contextFor(sim);
+    expect(await readOnlyCheck(sim, journals, ctx)).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 1 → 2 journals, once mounted on node1" });
+    await expect(apply(journals, ctx)).rejects.toBeInstanceOf(RefusedError);
+    expect(sim.mutations).toEqual([]);
+  });
+});
