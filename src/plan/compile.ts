@@ -289,12 +289,14 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       const lvId = b.add({ id: `cluster/lvm/lv/${key}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]], ...grow }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key} (${lv.size})` });
       lvReady.set(key, lvId);
       if (!relative) lvSizes.set(key, lv.size);
-      // The first node's own kernel takes the new size with its lvextend.
+      // The first node's own kernel takes the new size with its lvextend. A refresh asks this
+      // node's LVM, so it comes after this node's lvmlocal.conf: a plan then reports it pending
+      // behind a drifted one instead of failing on what LVM without lvmlockd cannot see.
       if (spec.lvm.locking === "lvmlockd") {
         lvRefreshes.set(
           key,
           spec.nodes.slice(1).map((n) =>
-            b.add({ id: per(n, `lvm/lv/${key}/refresh`), host: n.name, kind: "lv-refresh", params: { vg: vg.name, lv: lv.name, ...(relative ? {} : { size: lv.size }), commands: [["lvchange", "--refresh", key]] }, dependsOn: [lvId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key}: the kernel has LVM's size` }),
+            b.add({ id: per(n, `lvm/lv/${key}/refresh`), host: n.name, kind: "lv-refresh", params: { vg: vg.name, lv: lv.name, ...(relative ? {} : { size: lv.size }), commands: [["lvchange", "--refresh", key]] }, dependsOn: [lvId, lvmConf.get(n.name)], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key}: the kernel has LVM's size` }),
           ),
         );
       }
@@ -358,8 +360,9 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
         host: first.name,
         kind: "gfs2-grow",
         params: { device, mountpoint: fs.mountpoint, ...(lvSizes.has(fs.device) ? { lvSize: lvSizes.get(fs.device) } : {}), commands: [["gfs2_grow", fs.mountpoint]] },
-        // Every node must see the grown device before GFS2 puts resource groups there.
-        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? [])],
+        // Every node must see the grown device before GFS2 puts resource groups there. The LV
+        // is read through this node's LVM setup: after its lvmlocal.conf, like the refreshes.
+        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? []), lvReady.has(fs.device) ? lvmConf.get(first.name) : undefined],
         source: `filesystems[${i}]`,
         phase: "filesystems",
         title: `GFS2 ${lockTable} fills ${device}`,

@@ -45,7 +45,10 @@ export const vgcreate: StepHandler<"vgcreate"> = {
 /** An LV's size in LVM's metadata and its VG's extent size, in bytes; undefined when there is no such LV. */
 async function lvSize(ctx: StepContext, vg: string, lv: string): Promise<{ bytes: number; extent: number } | undefined> {
   const r = await probe(ctx, "lvs", ["--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size,vg_extent_size", `${vg}/${lv}`]);
-  if (r.code !== 0) return undefined;
+  // Only a missing VG or LV means "no such LV". LVM that cannot reach a shared VG (no
+  // use_lvmlockd here, lockspace not started) knows nothing about it, and must not be taken at its word.
+  if (r.code !== 0 && /not found|Failed to find/.test(r.stderr)) return undefined;
+  if (r.code !== 0) throw new Error(`${ctx.t.host}: lvs ${vg}/${lv} exited ${r.code}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
   const [bytes, extent] = r.stdout.trim().split(/\s+/).map(Number);
   if (!Number.isSafeInteger(bytes) || !Number.isSafeInteger(extent)) throw new Error(`${ctx.t.host}: cannot read the size of ${vg}/${lv} from lvs: '${r.stdout.trim()}'`);
   return { bytes: bytes as number, extent: extent as number };

@@ -50,12 +50,17 @@ function cluster(lvBytes: number, fs: Partial<Signature> = {}): [NodeSim, NodeSi
   return [node1, node2];
 }
 
-/** The day-2 steps of the test bed's plan, with their order among themselves. */
-const day2: Plan = { ...testbedPlan, steps: [lvcreate, refresh, grow, journals].map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => [lvcreate, refresh, grow].some((u) => u.id === d)) })) };
+/** These steps of the test bed's plan, with their order among themselves. */
+function partOfTestbed(steps: AnyStep[]): Plan {
+  return { ...testbedPlan, steps: steps.map((s) => ({ ...s, dependsOn: s.dependsOn.filter((d) => steps.some((u) => u.id === d)) })) };
+}
 
-async function run(mode: "plan" | "apply", sims: NodeSim[]): Promise<{ result: RunResult; lines: string[] }> {
+/** The day-2 steps of the test bed's plan. */
+const day2 = partOfTestbed([lvcreate, refresh, grow, journals]);
+
+async function run(mode: "plan" | "apply", sims: NodeSim[], plan: Plan = day2): Promise<{ result: RunResult; lines: string[] }> {
   let text = "";
-  const result = await runSteps(day2, {
+  const result = await runSteps(plan, {
     mode,
     transports: new Map(sims.map((s) => [s.name, s.t])),
     registry: handlers,
@@ -118,6 +123,33 @@ describe("day 2 on the test bed: the spec's lv_data grew from 2G to 3G and asks 
       hint: "set its size to 4G (or more) in the spec; for a smaller filesystem, make a new LV and filesystem and copy the data over",
     });
     expect(lines).toEqual(expect.arrayContaining([" skipped  cluster/gfs2/data/grow: upstream cluster/lvm/lv/vg_gfs/lv_data refused"]));
+  });
+});
+
+describe("day 2 with node2's lvmlocal.conf drifted to use_lvmlockd = 0 (seen on the test bed)", () => {
+  const lvmConf = ["node1", "node2"].map((n) => T(`${n}/lvm/conf`, "file"));
+  const withConf = partOfTestbed([...lvmConf, lvcreate, refresh, grow, journals]);
+
+  it("plan reports the drift, and the refresh node2's LVM cannot judge yet as pending behind it, not as an error", async () => {
+    // GIVEN the running test bed, each node's lvmlocal.conf as gfsdeploy wrote it, then node2's edited by hand
+    const sims = cluster(3 * GIB);
+    for (const [i, sim] of sims.entries()) sim.t.setFile("/etc/lvm/lvmlocal.conf", lvmConf[i]?.params.content ?? "");
+    sims[1].t.setFile("/etc/lvm/lvmlocal.conf", (lvmConf[1]?.params.content ?? "").replace("use_lvmlockd = 1", "use_lvmlockd = 0"));
+    expect(sims[1].t.fileText("/etc/lvm/lvmlocal.conf")).toMatch(/^\s*use_lvmlockd = 0$/m);
+    // WHEN planned
+    const planned = await run("plan", sims, withConf);
+    // THEN the plan has changes to make (exit 3) and nothing failed (exit 1): the refresh waits for the config
+    expect(planned.result.counts).toMatchObject({ change: 1, pending: 1, failed: 0, refused: 0 });
+    expect(planned.result.records.get("node2/lvm/conf")?.outcome).toBe("change");
+    expect(planned.result.records.get(refresh.id)).toMatchObject({
+      outcome: "pending",
+      reason: "after node2/lvm/conf (cannot inspect yet: node2: lvs vg_gfs/lv_data exited 5: Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.)",
+    });
+    expect(sims.flatMap((s) => s.mutations)).toEqual([]);
+    // WHEN applied, THEN the config is put right, and with it node2's LVM sees the LV again: nothing else to do
+    const applied = await run("apply", sims, withConf);
+    expect(Object.fromEntries([...applied.result.records].map(([id, r]) => [id, r.outcome]))).toMatchObject({ "node2/lvm/conf": "changed", [refresh.id]: "ok", [grow.id]: "ok", [journals.id]: "ok" });
+    expect((await run("plan", sims, withConf)).result.counts).toMatchObject({ ok: 6 });
   });
 });
 

@@ -529,9 +529,11 @@ export class NodeSim {
       case "vgchange":
       case "lvcreate":
       case "lvextend":
-      case "lvchange":
+      case "lvchange": {
         this.mutate(call);
-        return this.lvmChange(command, args);
+        const target = args[args.length - 1] ?? "";
+        return (command === "pvcreate" ? undefined : this.sharedVgUnreachable(command === "vgcreate" ? "" : (target.split("/")[0] ?? ""))) ?? this.lvmChange(command, args);
+      }
       case "blockdev": {
         if (args[0] !== "--getsize64" || args.length !== 2) return undefined;
         const dev = this.state.devices.get(args[1] as string);
@@ -842,6 +844,8 @@ export class NodeSim {
       return undefined;
     }
     if (command === "vgs") {
+      const unreachable = this.sharedVgUnreachable(target);
+      if (unreachable) return unreachable;
       const vg = this.state.vgs.get(target);
       if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
       if (fields !== "vg_lock_type") return undefined;
@@ -851,10 +855,23 @@ export class NodeSim {
     return undefined;
   }
 
+  /**
+   * LVM's answer for a shared (dlm) VG when this node's lvmlocal.conf says `use_lvmlockd = 0`:
+   * it refuses to touch the VG, by name or not. Only that explicit setting is modelled; a node
+   * without the file is taken to have lvmlockd on, as every test before gfsdeploy writes it wants.
+   */
+  private sharedVgUnreachable(vgName: string): ExecResult | undefined {
+    if (this.state.vgs.get(vgName)?.lockType !== "dlm") return undefined;
+    if (!/^\s*use_lvmlockd\s*=\s*0\s*$/m.test(this.t.fileText("/etc/lvm/lvmlocal.conf") ?? "")) return undefined;
+    return fail(5, `  Cannot access VG ${vgName} with lock type dlm that requires lvmlockd.`);
+  }
+
   /** `lvs --noheadings --units b --nosuffix -o lv_size,vg_extent_size VG/LV`: right-aligned byte counts. */
   private lvSizes(args: readonly string[]): ExecResult | undefined {
     const target = args[6] ?? "";
     if (args.join(" ") !== `--noheadings --units b --nosuffix -o lv_size,vg_extent_size ${target}` || args.length !== 7) return undefined;
+    const unreachable = this.sharedVgUnreachable(target.split("/")[0] ?? "");
+    if (unreachable) return unreachable;
     const lv = this.state.lvs.get(target);
     if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
     return ok(`  ${lv.bytes} ${this.extentOf(target.split("/")[0] ?? "")}\n`);
