@@ -4,7 +4,7 @@ import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import { PlanError } from "../errors.js";
 import { PlanBuilder } from "./builder.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
-import type { Plan } from "./types.js";
+import type { Plan, StepParams } from "./types.js";
 
 const root = { owner: "root", group: "root" } as const;
 
@@ -254,6 +254,29 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     title: "DRBD promoted and lock managers running on every node",
   });
 
+  // Larger backing disks: DRBD grows first, from one node, once Pacemaker runs it everywhere
+  // (connected, so both nodes agree on the new size), and only after every node's resource file
+  // names the disks it is to measure.
+  const drbdResizes = new Map<string, string>();
+  const drbdGrowth = new Map<string, StepParams["pvresize"]["drbd"]>();
+  spec.drbd.resources.forEach((r, i) => {
+    const grown = { resource: r.name, disk: backingDisk(spec, r.name, first.name) as string, dialect, peers: spec.nodes.length - 1 };
+    drbdGrowth.set(r.name, grown);
+    drbdResizes.set(
+      r.name,
+      b.add({
+        id: `cluster/drbd/${r.name}/resize`,
+        host: first.name,
+        kind: "drbd-resize",
+        params: { ...grown, device: `/dev/drbd${r.minor}`, commands: [["drbdadm", "resize", r.name]] },
+        dependsOn: [baseUp, ...spec.nodes.map((n) => per(n, `drbd/${r.name}/res`))],
+        source: `drbd.resources[${i}]`,
+        phase: "storage",
+        title: `DRBD ${r.name} uses all of its backing disks`,
+      }),
+    );
+  });
+
   // Shared storage, created once from the first node.
   const lvReady = new Map<string, string>();
   const lvRefreshes = new Map<string, string[]>();
@@ -261,9 +284,18 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
   const pvIds = new Map<string, string>();
   spec.lvm.volumeGroups.forEach((vg, i) => {
     const source = `lvm.volumeGroups[${i}]`;
-    const devices = vg.pvs.map((pv) => `/dev/drbd${spec.drbd.resources.find((r) => `drbd/${r.name}` === pv)?.minor ?? 0}`);
+    const resources = vg.pvs.map((pv) => spec.drbd.resources.find((r) => `drbd/${r.name}` === pv));
+    const devices = resources.map((r) => `/dev/drbd${r?.minor ?? 0}`);
+    const pvResizes: string[] = [];
     devices.forEach((device, j) => {
-      pvIds.set(device, b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true }));
+      const pvId = b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
+      pvIds.set(device, pvId);
+      const name = resources[j]?.name ?? "";
+      const drbd = drbdGrowth.get(name);
+      if (!drbd) return;
+      pvResizes.push(
+        b.add({ id: `${pvId}/resize`, host: first.name, kind: "pvresize", params: { device, drbd, commands: [["pvresize", device]] }, dependsOn: [pvId, drbdResizes.get(name), lvmConf.get(first.name)], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device} fills it` }),
+      );
     });
     const shared = spec.lvm.locking === "lvmlockd" ? ["--shared"] : ["--clustered", "y"];
     const vgId = b.add({
@@ -286,7 +318,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       // Only an absolute size can be kept after creation (see the lvcreate handler).
       const grow = relative ? {} : { grow: [...lockstart, ["lvextend", "-L", lv.size, `${vg.name}/${lv.name}`]] };
       const key = `${vg.name}/${lv.name}`;
-      const lvId = b.add({ id: `cluster/lvm/lv/${key}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]], ...grow }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key} (${lv.size})` });
+      const lvId = b.add({ id: `cluster/lvm/lv/${key}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]], ...grow }, dependsOn: [vgId, ...pvResizes], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key} (${lv.size})` });
       lvReady.set(key, lvId);
       if (!relative) lvSizes.set(key, lv.size);
       // The first node's own kernel takes the new size with its lvextend. A refresh asks this
@@ -362,7 +394,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
         params: { device, mountpoint: fs.mountpoint, ...(lvSizes.has(fs.device) ? { lvSize: lvSizes.get(fs.device) } : {}), commands: [["gfs2_grow", fs.mountpoint]] },
         // Every node must see the grown device before GFS2 puts resource groups there. The LV
         // is read through this node's LVM setup: after its lvmlocal.conf, like the refreshes.
-        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? []), lvReady.has(fs.device) ? lvmConf.get(first.name) : undefined],
+        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? []), lvReady.has(fs.device) ? lvmConf.get(first.name) : drbdResizes.get(fs.device.slice("drbd/".length))],
         source: `filesystems[${i}]`,
         phase: "filesystems",
         title: `GFS2 ${lockTable} fills ${device}`,

@@ -62,6 +62,12 @@ export interface StepParams {
   /** First sync of a fresh pair (or clearing the bitmap of blank disks). Runs once, on one node. */
   "drbd-initial-sync": { resource: string; mode: "full" | "skip"; commands: string[][] };
   /**
+   * DRBD grows into larger backing disks (`drbdadm resize`, once, from one node, both nodes'
+   * disks grown): judged from this node's backing disk `disk` against the device's size.
+   * `peers` sizes the internal metadata, which DRBD 9 keeps a bitmap in for each peer.
+   */
+  "drbd-resize": { resource: string; disk: string; device: string; dialect: DrbdDialect; peers: number; commands: string[][] };
+  /**
    * Part of the CIB. `commands` are this stage's pcs argv lists (without `pcs`); a stage's
    * desired CIB is the result of every stage's commands up to and including it.
    */
@@ -77,6 +83,11 @@ export interface StepParams {
   /** Poll the cluster until resources reach a role on every node. */
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
   pvcreate: { device: string; commands: string[][] };
+  /**
+   * A PV takes in the whole of its grown DRBD device. `drbd` names the resource's backing disk
+   * on this node, so a plan lists the pvresize a still pending `drbdadm resize` will call for.
+   */
+  pvresize: { device: string; drbd: { resource: string; disk: string; dialect: DrbdDialect; peers: number }; commands: string[][] };
   vgcreate: { vg: string; pvs: string[]; locking: LockManager; commands: string[][] };
   /**
    * An LV of the spec. `commands` create it. An absolute size is kept afterwards: a smaller LV

@@ -1,4 +1,5 @@
 import { assertSafe, blockDeviceBytes, guardDevice, signature } from "./devices.js";
+import { drbdUsableBytes, resizeSlack } from "./drbd.js";
 import { formatBytes, sizeBytes, specSize } from "./sizes.js";
 import type { StepContext, StepHandler } from "./types.js";
 import { probe, runAll } from "./util.js";
@@ -18,6 +19,33 @@ export const pvcreate: StepHandler<"pvcreate"> = {
     // Forced: pvcreate would stop to ask before wiping the signature we were told to overwrite.
     const commands = step.params.commands.map((argv) => (ctx.forced.has(device) && argv[0] === "pvcreate" ? ["pvcreate", "-ff", "-y", ...argv.slice(1)] : argv));
     await runAll(ctx, commands);
+  },
+};
+
+/** A PV's size, its device's and where its data starts, with its VG's extent size, in bytes. */
+async function pvSizes(ctx: StepContext, device: string): Promise<{ pv: number; dev: number; peStart: number; extent: number }> {
+  const r = await probe(ctx, "pvs", ["--noheadings", "--units", "b", "--nosuffix", "-o", "pv_size,dev_size,pe_start,vg_extent_size", device]);
+  // Comes after pvcreate: only a plan meets no PV, and the runner reports the step pending there.
+  if (r.code !== 0) throw new Error(`${ctx.t.host}: pvs ${device} exited ${r.code}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
+  const [pv, dev, peStart, extent] = r.stdout.trim().split(/\s+/).map(Number);
+  if (![pv, dev, peStart, extent].every((n) => Number.isSafeInteger(n) && (n as number) > 0)) throw new Error(`${ctx.t.host}: cannot read the sizes of PV ${device} from pvs: '${r.stdout.trim()}'`);
+  return { pv: pv as number, dev: dev as number, peStart: peStart as number, extent: extent as number };
+}
+
+export const pvresize: StepHandler<"pvresize"> = {
+  async check(step, ctx) {
+    const p = step.params;
+    const s = await pvSizes(ctx, p.device);
+    // pvresize adds whole extents: less than one more is nothing to take in.
+    if (s.dev - s.peStart - s.pv >= s.extent) return { status: "change", reason: `pvresize ${p.device}: the device is ${formatBytes(s.dev)}, the PV ${formatBytes(s.pv)}` };
+    // In a plan, drbdadm resize may still be to come: the pvresize it calls for is listed now.
+    const backing = await blockDeviceBytes(ctx, p.drbd.disk);
+    const planned = drbdUsableBytes(backing, p.drbd.dialect, p.drbd.peers) - resizeSlack(backing);
+    if (planned - s.peStart - s.pv >= s.extent) return { status: "change", reason: `pvresize ${p.device} after drbdadm resize ${p.drbd.resource}` };
+    return { status: "ok" };
+  },
+  async apply(step, ctx) {
+    await runAll(ctx, step.params.commands);
   },
 };
 

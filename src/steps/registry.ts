@@ -1,9 +1,9 @@
 import { cib } from "./cib.js";
 import { clusterReady, clusterStart, waitResources } from "./cluster.js";
-import { createMd, initialSync, up } from "./drbd.js";
+import { createMd, initialSync, resize, up } from "./drbd.js";
 import { file, secretFile } from "./files.js";
 import { gfs2Grow, gfs2Journals, mkfsGfs2 } from "./gfs2.js";
-import { lvcreate, lvRefresh, pvcreate, vgcreate } from "./lvm.js";
+import { lvcreate, lvRefresh, pvcreate, pvresize, vgcreate } from "./lvm.js";
 import { haclusterPassword, pcsAuth } from "./pcs.js";
 import { sbdDevice } from "./sbd.js";
 import { hostname, hosts, packages, service } from "./system.js";
@@ -25,9 +25,11 @@ export const handlers: HandlerRegistry = {
   "drbd-create-md": createMd,
   "drbd-up": up,
   "drbd-initial-sync": initialSync,
+  "drbd-resize": resize,
   cib,
   "wait-resources": waitResources,
   pvcreate,
+  pvresize,
   vgcreate,
   lvcreate,
   "lv-refresh": lvRefresh,

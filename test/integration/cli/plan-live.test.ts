@@ -379,9 +379,9 @@ describe("gfsdeploy plan against two reachable, bare nodes", () => {
     // those steps may be pending, so a check that breaks for another reason still shows.
     const cibSteps = steps.filter((s) => s.kind === "cib").map((s) => s.id);
     expect(cibSteps).toEqual(["cluster/cib/base", "cluster/cib/filesystems"]);
-    // The day-2 steps look at the LV and its GFS2, which a bare node does not have yet: pending as well.
-    const day2Steps = steps.filter((s) => ["lv-refresh", "gfs2-grow", "gfs2-journals"].includes(s.kind)).map((s) => s.id);
-    expect(day2Steps).toEqual(["node2/lvm/lv/vg_gfs/lv_data/refresh", "cluster/gfs2/data/grow", "cluster/gfs2/data/journals"]);
+    // The day-2 steps look at the DRBD device, the PV, the LV and its GFS2, which a bare node does not have yet: pending as well.
+    const day2Steps = steps.filter((s) => ["drbd-resize", "pvresize", "lv-refresh", "gfs2-grow", "gfs2-journals"].includes(s.kind)).map((s) => s.id);
+    expect(day2Steps).toEqual(["cluster/drbd/r0/resize", "cluster/lvm/pv/drbd0/resize", "node2/lvm/lv/vg_gfs/lv_data/refresh", "cluster/gfs2/data/grow", "cluster/gfs2/data/journals"]);
     const waiting = [...cibSteps, ...day2Steps];
     for (const step of steps) {
       const end = ends.get(step.id);

@@ -13,7 +13,7 @@ import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
 import { apply, check, contextFor, el7Plan, lvmlockdPlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
-import { NodeSim, PCS_TOKENS, type Signature } from "./node-sim.js";
+import { drbdDeviceBytes, NodeSim, PCS_TOKENS, type Signature } from "./node-sim.js";
 
 interface ContractCase {
   /** What makes the step needed on this node. */
@@ -83,6 +83,17 @@ function storageNode(): NodeSim {
 }
 
 const commandsOf = (sim: NodeSim) => sim.commandLines();
+
+const DRBD_DISK = "/dev/disk/by-id/virtio-drbd";
+
+/** The test bed's cluster with r0 up on a 4 GiB backing disk that has grown to 5 GiB here and on the peer. */
+function grownDiskNode(): NodeSim {
+  return clusterNode()
+    .disk(DRBD_DISK, { type: "drbd" })
+    .sized(DRBD_DISK, 5 * GIB)
+    .drbdResource("r0", { disk: DRBD_DISK, metadata: true, up: true, role: "Primary", local: "UpToDate", peer: { up: true, disk: "UpToDate", backingBytes: 5 * GIB } })
+    .sized("/dev/drbd0", drbdDeviceBytes(4 * GIB));
+}
 
 const GIB = 1024 ** 3;
 const LV = "/dev/vg_gfs/lv_data";
@@ -361,6 +372,30 @@ const cases: Record<StepKind, ContractCase[]> = {
       },
       whileWaiting: (sim) => sim.pacemakerSettles(),
       waitsOnly: true,
+    },
+  ],
+  "drbd-resize": [
+    {
+      given: "r0's backing disks grown from 4 to 5 GiB on both nodes",
+      step: T("cluster/drbd/r0/resize", "drbd-resize"),
+      node: () => grownDiskNode(),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: `drbdadm resize r0: ${DRBD_DISK} on node1 is 5G, /dev/drbd0 <4.00G (the other nodes' disks must have grown too)` }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["drbdadm resize r0"]);
+        expect(sim.state.devices.get("/dev/drbd0")?.bytes).toBe(drbdDeviceBytes(5 * GIB));
+      },
+    },
+  ],
+  pvresize: [
+    {
+      given: "/dev/drbd0 grown to 5 GiB under its 4092 MiB PV",
+      step: T("cluster/lvm/pv/drbd0/resize", "pvresize"),
+      node: () => grownDiskNode().sized("/dev/drbd0", drbdDeviceBytes(5 * GIB)).vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true }),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "pvresize /dev/drbd0: the device is <5.00G, the PV <4.00G" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["pvresize /dev/drbd0"]);
+        expect(sim.state.vgs.get("vg_gfs")?.sizeBytes).toBe(5116 * 1024 ** 2);
+      },
     },
   ],
   pvcreate: [{ given: "r0 promoted here, /dev/drbd0 blank", step: L("cluster/lvm/pv/drbd0", "pvcreate"), node: storageNode }],

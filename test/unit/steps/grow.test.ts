@@ -12,8 +12,11 @@ import { runSteps, type RunResult } from "../../../src/run/runner.js";
 import { RefusedError } from "../../../src/steps/devices.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { formatBytes, sizeBytes, specSize } from "../../../src/steps/sizes.js";
+import { loadTemplates } from "../../../src/cli/templates.js";
+import { compile } from "../../../src/plan/compile.js";
+import { loadSpec } from "../../../src/spec/load.js";
 import { apply, contextFor, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
-import type { NodeSim, Signature } from "./node-sim.js";
+import { drbdDeviceBytes, type NodeSim, type Signature } from "./node-sim.js";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -150,6 +153,81 @@ describe("day 2 with node2's lvmlocal.conf drifted to use_lvmlockd = 0 (seen on 
     const applied = await run("apply", sims, withConf);
     expect(Object.fromEntries([...applied.result.records].map(([id, r]) => [id, r.outcome]))).toMatchObject({ "node2/lvm/conf": "changed", [refresh.id]: "ok", [grow.id]: "ok", [journals.id]: "ok" });
     expect((await run("plan", sims, withConf)).result.counts).toMatchObject({ ok: 6 });
+  });
+});
+
+describe("day 2 on the test bed: both nodes' 4 GiB DRBD disks grew to 5 GiB and the spec's lv_data to 4G", () => {
+  const DISK = "/dev/disk/by-id/virtio-drbd";
+  const spec = loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec;
+  const lvData = spec.lvm.volumeGroups[0]?.logicalVolumes[0];
+  if (lvData) lvData.size = "4G";
+  const grown = compile(spec, loadTemplates());
+  const G = <K extends AnyStep["kind"]>(id: string, kind: K) => stepOf(grown, id, kind);
+  const resize = G("cluster/drbd/r0/resize", "drbd-resize");
+  const pvresize = G("cluster/lvm/pv/drbd0/resize", "pvresize");
+  const plan = partOfTestbed([resize, pvresize, G(lvcreate.id, "lvcreate"), G(refresh.id, "lv-refresh"), G(grow.id, "gfs2-grow"), G(journals.id, "gfs2-journals")]);
+
+  /** The running test bed with r0 on 4 GiB of each node's backing disk, which is now `bytes[node]` big. */
+  function grownDisks(bytes: [number, number]): [NodeSim, NodeSim] {
+    const sims = cluster(3 * GIB);
+    sims.forEach((sim, i) => {
+      const peer = bytes[1 - i] ?? 0;
+      sim
+        .disk(DISK, { type: "drbd" })
+        .sized(DISK, bytes[i] ?? 0)
+        .drbdResource("r0", { disk: DISK, metadata: true, up: true, role: "Primary", local: "UpToDate", peer: { up: true, disk: "UpToDate", backingBytes: peer } })
+        .sized("/dev/drbd0", drbdDeviceBytes(4 * GIB));
+    });
+    return sims;
+  }
+
+  it("plan lists drbdadm resize, then pvresize, lvextend, refresh and gfs2_grow; apply makes them in that order; a new plan finds nothing", async () => {
+    // GIVEN both backing disks at 5 GiB, DRBD still on 4 GiB; the VG's 1020 MiB free cannot hold another 1 GiB for lv_data
+    const sims = grownDisks([5 * GIB, 5 * GIB]);
+    // WHEN planned
+    const planned = await run("plan", sims, plan);
+    // THEN the whole chain is listed, nothing made
+    expect(planned.lines).toEqual([
+      `  change  cluster/drbd/r0/resize: drbdadm resize r0: ${DISK} on node1 is 5G, /dev/drbd0 <4.00G (the other nodes' disks must have grown too)`,
+      "  change  cluster/lvm/pv/drbd0/resize: pvresize /dev/drbd0 after drbdadm resize r0",
+      "  change  cluster/lvm/lv/vg_gfs/lv_data: lvextend vg_gfs/lv_data from 3G to 4G",
+      "  change  node2/lvm/lv/vg_gfs/lv_data/refresh: lvchange --refresh vg_gfs/lv_data after the lvextend to 4G",
+      "  change  cluster/gfs2/data/grow: gfs2_grow /srv/data: /dev/vg_gfs/lv_data will be 4G after lvextend, the filesystem <3.00G",
+      "      ok  cluster/gfs2/data/journals",
+    ]);
+    expect(sims.flatMap((s) => s.mutations)).toEqual([]);
+    // WHEN applied
+    await run("apply", sims, plan);
+    // THEN DRBD grew before the PV, the PV before the LV, the LV before the filesystem
+    expect(sims[0].mutations).toEqual(["drbdadm resize r0", "pvresize /dev/drbd0", "vgchange --lockstart vg_gfs", "lvextend -L 4G vg_gfs/lv_data", "gfs2_grow /srv/data"]);
+    expect(sims[1].mutations).toEqual(["lvchange --refresh vg_gfs/lv_data"]);
+    expect(sims[0].state.devices.get("/dev/drbd0")?.bytes).toBe(drbdDeviceBytes(5 * GIB));
+    expect(sims[0].state.devices.get(LV)?.signature?.fsBytes).toBe(4 * GIB - 4096);
+    // AND the next plan has nothing to do
+    const again = await run("plan", sims, plan);
+    expect(again.result.counts).toMatchObject({ ok: 6 });
+    expect(sims.flatMap((s) => s.unknown)).toEqual([]);
+  });
+
+  it("a DRBD resource just made on its disks shows no resize: its metadata is allowed for", async () => {
+    // GIVEN the disks at 4 GiB, DRBD using what 8.4's internal metadata leaves
+    const sims = grownDisks([4 * GIB, 4 * GIB]);
+    const { result } = await run("plan", sims, partOfTestbed([resize, pvresize]));
+    expect(Object.fromEntries([...result.records].map(([id, r]) => [id, r.outcome]))).toEqual({ [resize.id]: "ok", [pvresize.id]: "ok" });
+  });
+
+  it("when only node1's disk grew, apply refuses after drbdadm resize leaves DRBD's size as it was, and nothing above DRBD is touched", async () => {
+    const sims = grownDisks([5 * GIB, 4 * GIB]);
+    const { result } = await run("apply", sims, plan);
+    expect(result.records.get(resize.id)).toMatchObject({
+      outcome: "refused",
+      error: {
+        message: "/dev/drbd0 is still <4.00G after drbdadm resize r0: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown",
+        hint: "grow r0's backing disk on every node (drbd.resources[].disk or disks in the spec), then apply again",
+      },
+    });
+    expect(result.records.get(pvresize.id)?.outcome).toBe("skipped");
+    expect(sims.flatMap((s) => s.mutations)).toEqual(["drbdadm resize r0"]);
   });
 });
 

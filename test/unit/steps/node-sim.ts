@@ -67,8 +67,11 @@ export interface DrbdResource {
   up: boolean;
   role: "Primary" | "Secondary";
   local: DiskState;
-  /** The other node, as far as this one can tell. */
-  peer: { up: boolean; disk: DiskState };
+  /**
+   * The other node, as far as this one can tell; `backingBytes` is the size of its backing
+   * disk (the same as this node's unless given), which DRBD learns on connect.
+   */
+  peer: { up: boolean; disk: DiskState; backingBytes?: number };
   /** A resync is running (after primary --force with an Inconsistent peer). */
   syncing: boolean;
 }
@@ -130,7 +133,8 @@ export interface NodeState {
   drbd: Map<string, DrbdResource>;
   /** How drbdadm answers for an unconfigured resource (8.4 says "Unconfigured", 9 fails). */
   drbdVersion: "8.4" | "9";
-  pvs: Map<string, { vg?: string }>;
+  /** PV → its VG and, once pvresize has run, its size (else its VG's, or what pvcreate made of the device). */
+  pvs: Map<string, { vg?: string; bytes?: number }>;
   vgs: Map<string, VolumeGroup>;
   /** `vg/lv` → LV. Its device node is /dev/vg/lv while active. */
   lvs: Map<string, LogicalVolume>;
@@ -197,6 +201,14 @@ ff02::2 ip6-allrouters
 const MIB = 1024 ** 2;
 const DEFAULT_EXTENT_BYTES = 4 * MIB;
 const DEFAULT_VG_BYTES = 4092 * MIB;
+/** Where LVM puts a PV's first extent: 1 MiB, LVM's default data alignment. */
+const PE_START = MIB;
+
+/** DRBD 8.4's device on a backing disk of `bytes` with internal metadata (the LINBIT guide's formula). */
+export function drbdDeviceBytes(bytes: number): number {
+  const sectors = Math.floor(bytes / 512);
+  return (sectors - (Math.ceil(sectors / 2 ** 18) * 8 + 72)) * 512;
+}
 /** GFS2's block size, which mkfs.gfs2 picks for every device gfsdeploy makes. */
 const GFS2_BLOCK = 4096;
 
@@ -294,6 +306,14 @@ export class NodeSim {
 
   disk(path: string, signature?: Signature): this {
     this.state.devices.set(path, { present: true, ...(signature ? { signature } : {}) });
+    return this;
+  }
+
+  /** Gives a device (made before) the size blockdev --getsize64 reports. */
+  sized(path: string, bytes: number): this {
+    const dev = this.state.devices.get(path);
+    if (!dev) throw new Error(`sized: no device ${path} yet`);
+    dev.bytes = bytes;
     return this;
   }
 
@@ -524,6 +544,10 @@ export class NodeSim {
         return this.lvmReport(command, args);
       case "lvs":
         return this.lvSizes(args);
+      case "pvresize": {
+        this.mutate(call);
+        return this.pvresize(args);
+      }
       case "pvcreate":
       case "vgcreate":
       case "vgchange":
@@ -786,6 +810,17 @@ export class NodeSim {
         return ok();
       case "adjust":
         return args.length === 2 ? ok() : undefined;
+      case "resize": {
+        if (args.length !== 2) return undefined;
+        if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
+        if (!r.peer.up) return fail(10, `${r.device}: Failure: (131) Need a connection to resize`);
+        const mine = this.state.devices.get(r.disk)?.bytes;
+        const dev = this.state.devices.get(r.device);
+        if (mine === undefined || !dev) return undefined;
+        // Both nodes must have the room: DRBD takes the smaller backing disk, and never shrinks here.
+        dev.bytes = Math.max(dev.bytes ?? 0, drbdDeviceBytes(Math.min(mine, r.peer.backingBytes ?? mine)));
+        return ok();
+      }
       case "primary":
         if (args.length !== 3 || args[1] !== "--force") return undefined;
         if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
@@ -833,7 +868,28 @@ export class NodeSim {
     return ok(`${lines.join("\n")}\n`);
   }
 
+  /** `pvs --noheadings --units b --nosuffix -o pv_size,dev_size,pe_start,vg_extent_size DEV`. */
+  private pvSizes(args: readonly string[]): ExecResult | undefined {
+    const target = args[6] ?? "";
+    if (args.join(" ") !== `--noheadings --units b --nosuffix -o pv_size,dev_size,pe_start,vg_extent_size ${target}` || args.length !== 7) return undefined;
+    const pv = this.state.pvs.get(target);
+    const dev = this.state.devices.get(target)?.bytes;
+    if (!pv) return fail(5, `  Failed to find physical volume "${target}".`);
+    if (dev === undefined) return undefined;
+    return ok(`  ${this.pvBytes(target)} ${dev} ${PE_START} ${this.extentOf(pv.vg ?? "")}\n`);
+  }
+
+  /** A PV's size: set by pvresize, else its (one-PV) VG's, else whole extents of its device after PE_START. */
+  private pvBytes(device: string): number {
+    const pv = this.state.pvs.get(device);
+    if (pv?.bytes !== undefined) return pv.bytes;
+    if (pv?.vg !== undefined) return this.state.vgs.get(pv.vg)?.sizeBytes ?? DEFAULT_VG_BYTES;
+    const extent = this.extentOf("");
+    return Math.floor(((this.state.devices.get(device)?.bytes ?? 0) - PE_START) / extent) * extent;
+  }
+
   private lvmReport(command: string, args: readonly string[]): ExecResult | undefined {
+    if (command === "pvs" && args[1] === "--units") return this.pvSizes(args);
     if (args[0] !== "--noheadings" || args[1] !== "-o" || args.length !== 4) return undefined;
     const [, , fields, target] = args as [string, string, string, string];
     if (command === "pvs") {
@@ -898,6 +954,24 @@ export class NodeSim {
   private freeBytes(vgName: string): number {
     const used = [...this.state.lvs].filter(([key]) => key.startsWith(`${vgName}/`)).reduce((n, [, lv]) => n + lv.bytes, 0);
     return (this.state.vgs.get(vgName)?.sizeBytes ?? DEFAULT_VG_BYTES) - used;
+  }
+
+  /** `pvresize DEV`: the PV (and so its VG) takes in whole extents of the device's growth. */
+  private pvresize(args: readonly string[]): ExecResult | undefined {
+    if (args.length !== 1) return undefined;
+    const device = args[0] as string;
+    const pv = this.state.pvs.get(device);
+    const dev = this.state.devices.get(device);
+    if (!pv || !dev?.present || dev.bytes === undefined) return fail(5, `  Failed to find physical volume "${device}".`);
+    const unreachable = this.sharedVgUnreachable(pv.vg ?? "");
+    if (unreachable) return unreachable;
+    const extent = this.extentOf(pv.vg ?? "");
+    const before = this.pvBytes(device);
+    const after = Math.floor((dev.bytes - PE_START) / extent) * extent;
+    pv.bytes = Math.max(before, after);
+    const vg = pv.vg === undefined ? undefined : this.state.vgs.get(pv.vg);
+    if (vg) vg.sizeBytes = (vg.sizeBytes ?? DEFAULT_VG_BYTES) + pv.bytes - before;
+    return ok(`  Physical volume "${device}" changed\n  1 physical volume(s) resized or updated / 0 physical volume(s) not resized\n`);
   }
 
   private lvmChange(command: string, args: readonly string[]): ExecResult | undefined {
