@@ -5,7 +5,7 @@ import { PlanError } from "../errors.js";
 import type { Playbook } from "../playbook/types.js";
 import { PlanBuilder } from "./builder.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
-import type { Plan } from "./types.js";
+import type { Plan, StepParams } from "./types.js";
 
 const root = { owner: "root", group: "root" } as const;
 
@@ -259,14 +259,49 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     title: "DRBD promoted and lock managers running on every node",
   });
 
+  // Larger backing disks: DRBD grows first, from one node, once Pacemaker runs it everywhere
+  // (connected, so both nodes agree on the new size), and only after every node's resource file
+  // names the disks it is to measure.
+  const drbdResizes = new Map<string, string>();
+  const drbdGrowth = new Map<string, StepParams["pvresize"]["drbd"]>();
+  spec.drbd.resources.forEach((r, i) => {
+    const grown = { resource: r.name, disk: backingDisk(spec, r.name, first.name) as string, dialect, peers: spec.nodes.length - 1 };
+    drbdGrowth.set(r.name, grown);
+    drbdResizes.set(
+      r.name,
+      b.add({
+        id: `cluster/drbd/${r.name}/resize`,
+        host: first.name,
+        kind: "drbd-resize",
+        params: { ...grown, device: `/dev/drbd${r.minor}`, commands: [["drbdadm", "resize", r.name]] },
+        dependsOn: [baseUp, ...spec.nodes.map((n) => per(n, `drbd/${r.name}/res`))],
+        source: `drbd.resources[${i}]`,
+        phase: "grow",
+        title: `DRBD ${r.name} uses all of its backing disks`,
+      }),
+    );
+  });
+
   // Shared storage, created once from the first node.
   const lvReady = new Map<string, string>();
+  const lvRefreshes = new Map<string, string[]>();
+  const lvSizes = new Map<string, string>();
+  const lvGrown = new Map<string, string>();
   const pvIds = new Map<string, string>();
   spec.lvm.volumeGroups.forEach((vg, i) => {
     const source = `lvm.volumeGroups[${i}]`;
-    const devices = vg.pvs.map((pv) => `/dev/drbd${spec.drbd.resources.find((r) => `drbd/${r.name}` === pv)?.minor ?? 0}`);
+    const resources = vg.pvs.map((pv) => spec.drbd.resources.find((r) => `drbd/${r.name}` === pv));
+    const devices = resources.map((r) => `/dev/drbd${r?.minor ?? 0}`);
+    const pvResizes: string[] = [];
     devices.forEach((device, j) => {
-      pvIds.set(device, b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true }));
+      const pvId = b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
+      pvIds.set(device, pvId);
+      const name = resources[j]?.name ?? "";
+      const drbd = drbdGrowth.get(name);
+      if (!drbd) return;
+      pvResizes.push(
+        b.add({ id: `${pvId}/resize`, host: first.name, kind: "pvresize", params: { device, drbd, commands: [["pvresize", device]] }, dependsOn: [pvId, drbdResizes.get(name), lvmConf.get(first.name)], source: `${source}.pvs[${j}]`, phase: "grow", title: `PV on ${device} fills it` }),
+      );
     });
     const shared = spec.lvm.locking === "lvmlockd" ? ["--shared"] : ["--clustered", "y"];
     const vgId = b.add({
@@ -281,21 +316,43 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
       destructive: true,
     });
     vg.logicalVolumes.forEach((lv, j) => {
-      const sizeArgs = lv.size.includes("%") ? ["-l", lv.size] : ["-L", lv.size];
+      const relative = lv.size.includes("%");
+      const sizeArgs = relative ? ["-l", lv.size] : ["-L", lv.size];
       const activation = spec.lvm.locking === "lvmlockd" ? ["--activate", "n"] : [];
       // A shared VG's lockspace must be started on this node before it can take LV locks.
       const lockstart = spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", vg.name]] : [];
-      lvReady.set(
-        `${vg.name}/${lv.name}`,
-        b.add({ id: `cluster/lvm/lv/${vg.name}/${lv.name}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${vg.name}/${lv.name} (${lv.size})` }),
-      );
+      const key = `${vg.name}/${lv.name}`;
+      const lvId = b.add({ id: `cluster/lvm/lv/${key}`, host: first.name, kind: "lvcreate", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvcreate", ...activation, ...sizeArgs, "-n", lv.name, vg.name]] }, dependsOn: [vgId], source: `${source}.logicalVolumes[${j}]`, phase: "storage", title: `LV ${key} (${lv.size})` });
+      lvReady.set(key, lvId);
+      // Only an absolute size is kept after creation: 100%FREE meant what there was then.
+      let grown = lvId;
+      if (!relative) {
+        lvSizes.set(key, lv.size);
+        grown = b.add({ id: `cluster/lvm/lv/${key}/extend`, host: first.name, kind: "lvextend", params: { vg: vg.name, lv: lv.name, size: lv.size, commands: [...lockstart, ["lvextend", "-L", lv.size, key]] }, dependsOn: [lvId, ...pvResizes], source: `${source}.logicalVolumes[${j}].size`, phase: "grow", title: `LV ${key} is ${lv.size}` });
+      }
+      lvGrown.set(key, grown);
+      // The first node's own kernel takes the new size with its lvextend. A refresh asks this
+      // node's LVM, so it comes after this node's lvmlocal.conf: a plan then reports it pending
+      // behind a drifted one instead of failing on what LVM without lvmlockd cannot see.
+      if (spec.lvm.locking === "lvmlockd") {
+        lvRefreshes.set(
+          key,
+          spec.nodes.slice(1).map((n) =>
+            b.add({ id: per(n, `lvm/lv/${key}/refresh`), host: n.name, kind: "lv-refresh", params: { vg: vg.name, lv: lv.name, ...(relative ? {} : { size: lv.size }), commands: [["lvchange", "--refresh", key]] }, dependsOn: [grown, lvmConf.get(n.name)], source: `${source}.logicalVolumes[${j}]`, phase: "grow", title: `LV ${key}: the kernel has LVM's size` }),
+          ),
+        );
+      }
     });
   });
 
-  const mkfsIds = spec.filesystems.map((fs, i) => {
+  const fsDevices = spec.filesystems.map((fs) => {
     const [a, bName] = fs.device.split("/") as [string, string];
+    return a === "drbd" ? `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}` : `/dev/${a}/${bName}`;
+  });
+  const mkfsIds = spec.filesystems.map((fs, i) => {
+    const [a] = fs.device.split("/") as [string];
     const onLvm = a !== "drbd";
-    const device = onLvm ? `/dev/${a}/${bName}` : `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}`;
+    const device = fsDevices[i] as string;
     const lockTable = `${spec.cluster.name}:${fs.name}`;
     const journalSizeMb = Number.parseInt(fs.journalSize, 10);
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
@@ -326,7 +383,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
       phase: "filesystems",
       title: "CIB: LV activation + Filesystem clones with order and colocation",
     });
-    b.add({
+    const fsUp = b.add({
       id: "cluster/wait/filesystems",
       host: first.name,
       kind: "wait-resources",
@@ -335,6 +392,34 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
       source: "filesystems",
       phase: "filesystems",
       title: "GFS2 mounted on every node",
+    });
+    // Day-2 changes of a mounted filesystem, each made online from one node.
+    spec.filesystems.forEach((fs, i) => {
+      const device = fsDevices[i] as string;
+      const lockTable = `${spec.cluster.name}:${fs.name}`;
+      const grow = b.add({
+        id: `cluster/gfs2/${fs.name}/grow`,
+        host: first.name,
+        kind: "gfs2-grow",
+        params: { device, mountpoint: fs.mountpoint, ...(lvSizes.has(fs.device) ? { lvSize: lvSizes.get(fs.device) } : {}), commands: [["gfs2_grow", fs.mountpoint]] },
+        // Every node must see the grown device before GFS2 puts resource groups there. The LV
+        // is read through this node's LVM setup: after its lvmlocal.conf, like the refreshes.
+        dependsOn: [fsUp, ...(lvRefreshes.get(fs.device) ?? []), ...(lvReady.has(fs.device) ? [lvGrown.get(fs.device), lvmConf.get(first.name)] : [drbdResizes.get(fs.device.slice("drbd/".length))])],
+        source: `filesystems[${i}]`,
+        phase: "grow",
+        title: `GFS2 ${lockTable} fills ${device}`,
+      });
+      b.add({
+        id: `cluster/gfs2/${fs.name}/journals`,
+        host: first.name,
+        kind: "gfs2-journals",
+        params: { device, mountpoint: fs.mountpoint, journals: fs.journals, journalSizeMb: Number.parseInt(fs.journalSize, 10) },
+        // New journals take space from the filesystem: grown first when both change.
+        dependsOn: [grow],
+        source: `filesystems[${i}].journals`,
+        phase: "grow",
+        title: `GFS2 ${lockTable} has ${fs.journals} journals`,
+      });
     });
   }
 

@@ -77,6 +77,12 @@ export interface StepParams {
   /** First sync of a fresh pair (or clearing the bitmap of blank disks). Runs once, on one node. */
   "drbd-initial-sync": { resource: string; mode: "full" | "skip"; commands: string[][] };
   /**
+   * DRBD grows into larger backing disks (`drbdadm resize`, once, from one node, both nodes'
+   * disks grown): judged from this node's backing disk `disk` against the device's size.
+   * `peers` sizes the internal metadata, which DRBD 9 keeps a bitmap in for each peer.
+   */
+  "drbd-resize": { resource: string; disk: string; device: string; dialect: DrbdDialect; peers: number; commands: string[][] };
+  /**
    * Part of the CIB. `commands` are this stage's pcs argv lists (without `pcs`); a stage's
    * desired CIB is the result of every stage's commands up to and including it.
    */
@@ -92,10 +98,46 @@ export interface StepParams {
   /** Poll the cluster until resources reach a role on every node. */
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
   pvcreate: { device: string; commands: string[][] };
+  /**
+   * A PV takes in the whole of its grown DRBD device. `drbd` names the resource's backing disk
+   * on this node, so a plan lists the pvresize a still pending `drbdadm resize` will call for.
+   */
+  pvresize: { device: string; drbd: { resource: string; disk: string; dialect: DrbdDialect; peers: number }; commands: string[][] };
   vgcreate: { vg: string; pvs: string[]; locking: LockManager; commands: string[][] };
+  /**
+   * An LV of the spec, created at its size. An existing one is kept: smaller is the lvextend
+   * step's to grow, larger is refused (GFS2 cannot shrink).
+   */
   lvcreate: { vg: string; lv: string; size: string; commands: string[][] };
+  /** An LV extended to the spec's absolute size (online, under GFS2's shared lock with lvmlockd). */
+  lvextend: { vg: string; lv: string; size: string; commands: string[][] };
+  /**
+   * The kernel's size of a shared LV active on this node follows LVM's metadata after the
+   * first node's lvextend: lvmlockd refreshes other nodes itself only when built with dlm
+   * control, and Debian 12's is not.
+   */
+  "lv-refresh": {
+    vg: string;
+    lv: string;
+    /** The spec's absolute size, so a plan lists the refresh an lvextend on the first node will need. */
+    size?: string;
+    commands: string[][];
+  };
   /** Destructive: refuses when the device already holds a filesystem (any, or GFS2 with another lock table). */
   "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; commands: string[][] };
+  /** A mounted GFS2 grown online (from one node) to the end of its grown device. */
+  "gfs2-grow": {
+    device: string;
+    mountpoint: string;
+    /** The LV's absolute size in the spec, so a plan lists the grow its lvextend will call for. */
+    lvSize?: string;
+    commands: string[][];
+  };
+  /**
+   * Journals added on a mounted GFS2 (gfs2_jadd, from one node) up to `journals`. Fewer in the
+   * spec is refused (GFS2 cannot remove a journal); a new size applies to added journals only.
+   */
+  "gfs2-journals": { device: string; mountpoint: string; journals: number; journalSizeMb: number };
 
   // ---- teardown (`gfsdeploy destroy`) ----------------------------------------------------------
   /**

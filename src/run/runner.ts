@@ -18,6 +18,12 @@ export interface StepRecord {
   outcome: Outcome;
   /** For a skipped step, the failed or refused step that stopped it; otherwise the step itself. */
   root?: StepRecord;
+  /**
+   * Plan only: the change not made yet that this step comes after, directly or through steps
+   * that were already right. What that change will fix (a drifted lvm.conf, say) can still
+   * mislead this step's check.
+   */
+  after?: StepRecord;
   check?: CheckResult;
   error?: StepError;
   reason?: string;
@@ -74,7 +80,11 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       emit({ type: "step-end", id: step.id, outcome: "skipped", ms: 0, reason: record.reason });
       return record;
     }
-    const upstreamChange = deps.find((d) => d.outcome === "change" || d.outcome === "pending");
+    // A direct dependency names itself; an ok one passes on the change it came after, so a
+    // change reaches every step below it, not only its direct dependents.
+    const direct = deps.find((d) => d.outcome === "change" || d.outcome === "pending");
+    const upstreamChange = options.mode === "plan" ? (direct ?? deps.find((d) => d.after !== undefined)?.after) : undefined;
+    const after = upstreamChange ? { after: upstreamChange } : {};
     return onHost(step.host, async () => {
       const t0 = Date.now();
       emit({ type: "step-start", id: step.id, host: step.host, title: step.title, phase: step.phase, destructive: step.destructive });
@@ -90,12 +100,14 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       try {
         check = await handler.check(step, ctx);
       } catch (e) {
-        // In a plan, a step after a pending change often cannot be inspected yet (no cluster, no device).
-        if (options.mode === "plan" && upstreamChange) return finish({ step, outcome: "pending", reason: `after ${upstreamChange.step.id} (cannot inspect yet: ${toStepError(e).message.split("\n")[0] ?? ""})` });
+        // In a plan, a step after a change not made yet often cannot be inspected yet (no cluster,
+        // no device, a node whose drifted config that change puts right): it is pending, not failed.
+        if (upstreamChange) return finish({ step, outcome: "pending", ...after, reason: `after ${upstreamChange.step.id} (cannot inspect yet: ${toStepError(e).message.split("\n")[0] ?? ""})` });
         return finish({ step, outcome: "failed", error: toStepError(e) });
       }
       emit({ type: "step-check", id: step.id, result: check });
-      if (check.status === "ok") return finish({ step, outcome: "ok", check });
+      // An ok step's note (what it found, or what it deliberately leaves alone) reaches the displays as its reason.
+      if (check.status === "ok") return finish({ step, outcome: "ok", check, ...after, ...(check.note ? { reason: check.note } : {}) });
       if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
       if (options.mode === "plan") return finish({ step, outcome: "change", check, reason: check.reason });
       try {

@@ -1,5 +1,5 @@
 import type { CheckResult, StepContext } from "./types.js";
-import { probe } from "./util.js";
+import { probe, run } from "./util.js";
 
 /**
  * What lives on a block device, from its own bytes (blkid -p reads the device, not a cache).
@@ -12,6 +12,13 @@ export async function signature(ctx: StepContext, device: string): Promise<strin
   if (r.code === 2) return undefined;
   const fields = Object.fromEntries(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => l.split("=", 2) as [string, string]));
   return fields.TYPE ?? (fields.PTTYPE ? `partition table ${fields.PTTYPE}` : r.code === 0 ? "an unknown signature" : `unreadable (blkid exit ${r.code})`);
+}
+
+/** The size of a block device as this node's kernel sees it, in bytes. */
+export async function blockDeviceBytes(ctx: StepContext, device: string): Promise<number> {
+  const out = (await run(ctx, "blockdev", ["--getsize64", device])).stdout.trim();
+  if (!/^[0-9]+$/.test(out)) throw new Error(`${ctx.t.host}: blockdev --getsize64 ${device} printed '${out}', not a size`);
+  return Number(out);
 }
 
 /**

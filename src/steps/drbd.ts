@@ -1,4 +1,6 @@
-import { assertSafe, guardDevice, signature } from "./devices.js";
+import type { DrbdDialect } from "../spec/types.js";
+import { assertSafe, blockDeviceBytes, guardDevice, RefusedError, signature } from "./devices.js";
+import { formatBytes } from "./sizes.js";
 import type { StepContext, StepHandler } from "./types.js";
 import { pollUntil, probe, runAll } from "./util.js";
 
@@ -76,5 +78,58 @@ export const initialSync: StepHandler<"drbd-initial-sync"> = {
       return s.cstate === "Connected" ? { done: true, value: undefined } : { done: false, reason: `connection state ${s.cstate}` };
     });
     await runAll(ctx, step.params.commands);
+  },
+};
+
+const SECTOR = 512;
+
+/**
+ * What DRBD offers on top of a backing disk of `backing` bytes with internal metadata, from
+ * the LINBIT user guides' metadata size: ceil(sectors / 2^18) * 8 + 72 sectors for 8.4 (a
+ * 4 GiB disk gives 8388280 sectors, as drbdadm dump-md's la-size-sect shows), and the bitmap
+ * once per peer for DRBD 9.
+ */
+export function drbdUsableBytes(backing: number, dialect: DrbdDialect, peers: number): number {
+  const sectors = Math.floor(backing / SECTOR);
+  const bitmaps = dialect === "9" ? Math.max(peers, 1) : 1;
+  return (sectors - (Math.ceil(sectors / 2 ** 18) * 8 * bitmaps + 72)) * SECTOR;
+}
+
+/**
+ * Room a resize must find before it is called for: 1 MiB and 1/1024 of the disk. The guides'
+ * formula is exact for 8.4; the allowance covers a DRBD 9 made with spare peer bitmaps
+ * (32 KiB per GiB each), so a resource just created never shows a resize to make.
+ */
+export function resizeSlack(backing: number): number {
+  return 1024 ** 2 + Math.floor(backing / 1024);
+}
+
+/** The backing disk's room and the device's size here; throws when the resource is not up here. */
+async function drbdSizes(ctx: StepContext, p: { resource: string; disk: string; device: string; dialect: DrbdDialect; peers: number }): Promise<{ room: number; used: number; backing: number }> {
+  // Comes after DRBD is promoted everywhere: only a plan meets it down, and the runner reports it pending there.
+  if ((await probe(ctx, "test", ["-b", p.device])).code !== 0) throw new Error(`${p.resource} is not up on ${ctx.t.host} (no ${p.device})`);
+  const backing = await blockDeviceBytes(ctx, p.disk);
+  return { backing, room: drbdUsableBytes(backing, p.dialect, p.peers), used: await blockDeviceBytes(ctx, p.device) };
+}
+
+export const resize: StepHandler<"drbd-resize"> = {
+  async check(step, ctx) {
+    const p = step.params;
+    const s = await drbdSizes(ctx, p);
+    if (s.room - s.used < resizeSlack(s.backing)) return { status: "ok" };
+    return { status: "change", reason: `drbdadm resize ${p.resource}: ${p.disk} on ${ctx.t.host} is ${formatBytes(s.backing)}, ${p.device} ${formatBytes(s.used)} (the other nodes' disks must have grown too)` };
+  },
+  async apply(step, ctx) {
+    const p = step.params;
+    await runAll(ctx, p.commands);
+    // DRBD grows to the smallest backing disk of all nodes and says nothing when that is the old size.
+    const s = await drbdSizes(ctx, p);
+    if (s.room - s.used >= resizeSlack(s.backing)) {
+      throw new RefusedError({
+        status: "refuse",
+        reason: `${p.device} is still ${formatBytes(s.used)} after drbdadm resize ${p.resource}: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown`,
+        hint: `grow ${p.resource}'s backing disk on every node (drbd.resources[].disk or disks in the spec), then apply again`,
+      });
+    }
   },
 };

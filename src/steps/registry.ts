@@ -1,9 +1,9 @@
 import { cib } from "./cib.js";
 import { clusterReady, clusterStart, waitResources } from "./cluster.js";
-import { createMd, initialSync, up } from "./drbd.js";
+import { createMd, initialSync, resize, up } from "./drbd.js";
 import { file, secretFile } from "./files.js";
-import { mkfsGfs2 } from "./gfs2.js";
-import { lvcreate, pvcreate, vgcreate } from "./lvm.js";
+import { gfs2Grow, gfs2Journals, mkfsGfs2 } from "./gfs2.js";
+import { lvcreate, lvextend, lvRefresh, pvcreate, pvresize, vgcreate } from "./lvm.js";
 import { haclusterPassword, pcsAuth } from "./pcs.js";
 import { sbdDevice } from "./sbd.js";
 import { cibRemove, clusterDestroy, drbdDown, drbdWipeMd, gfs2Unmounted, lvDeactivate, lvmRemove, wipeDevice } from "./teardown.js";
@@ -26,12 +26,18 @@ export const handlers: HandlerRegistry = {
   "drbd-create-md": createMd,
   "drbd-up": up,
   "drbd-initial-sync": initialSync,
+  "drbd-resize": resize,
   cib,
   "wait-resources": waitResources,
   pvcreate,
+  pvresize,
   vgcreate,
   lvcreate,
+  lvextend,
+  "lv-refresh": lvRefresh,
   "mkfs-gfs2": mkfsGfs2,
+  "gfs2-grow": gfs2Grow,
+  "gfs2-journals": gfs2Journals,
   "cib-remove": cibRemove,
   "gfs2-unmounted": gfs2Unmounted,
   "lv-deactivate": lvDeactivate,

@@ -9,7 +9,7 @@ import { main, type Io } from "../../src/cli/main.js";
 import type { RunEvent } from "../../src/run/events.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
 import { qmp } from "../../src/testbed/vm.js";
-import { both, gfsdeploy, on, phaseTimer, SPEC, tryOn } from "./support.js";
+import { both, gfsdeploy, on, phaseTimer, seconds, SPEC, tryOn, until } from "./support.js";
 import { record } from "./transcript.js";
 
 const timed = phaseTimer("faults");
@@ -41,21 +41,6 @@ async function applyWatching(onEvent: (e: RunEvent) => void): Promise<{ code: nu
 
 async function dataIntact(): Promise<void> {
   for (const n of both) expect(await on(n, `md5sum < ${PRECIOUS}`), `${PRECIOUS} on ${n}`).toBe(precious);
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** Polls `probe` every 3 s until it returns true; the time it took, or a failure naming what never happened. */
-async function until(what: string, timeoutS: number, probe: () => Promise<boolean>): Promise<number> {
-  const t0 = Date.now();
-  for (;;) {
-    if (await probe().catch(() => false)) {
-      process.stderr.write(`[e2e]   ${what}: ${seconds(Date.now() - t0)}\n`);
-      return Date.now() - t0;
-    }
-    if (Date.now() - t0 > timeoutS * 1000) throw new Error(`${what}: not seen within ${timeoutS} s`);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  }
 }
 
 const bootId = (node: NodeName) => on(node, "cat /proc/sys/kernel/random/boot_id");

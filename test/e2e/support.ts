@@ -53,3 +53,19 @@ export async function gfsdeploy(...args: string[]): Promise<{ code: number; out:
   process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
   return { code: r.code, out };
 }
+
+/** A duration for the log: `12.3 s`. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Polls `probe` every 3 s until it returns true; the time it took, or a failure naming what never happened. */
+export async function until(what: string, timeoutS: number, probe: () => Promise<boolean>): Promise<number> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await probe().catch(() => false)) {
+      process.stderr.write(`[e2e]   ${what}: ${seconds(Date.now() - t0)}\n`);
+      return Date.now() - t0;
+    }
+    if (Date.now() - t0 > timeoutS * 1000) throw new Error(`${what}: not seen within ${timeoutS} s`);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}

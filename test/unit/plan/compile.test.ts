@@ -110,14 +110,14 @@ describe("compile follows the playbook", () => {
   const phaseRuns = (plan: Plan) => plan.steps.map((s) => s.phase).filter((p, i, all) => p !== all[i - 1]);
 
   it("returns the steps phase by phase in site.yaml's order", () => {
-    expect(phaseRuns(planOf("debian12-lvmlockd"))).toEqual(["prepare", "corosync", "fencing", "drbd", "cluster", "locking", "storage", "filesystems"]);
+    expect(phaseRuns(planOf("debian12-lvmlockd"))).toEqual(["prepare", "corosync", "fencing", "drbd", "cluster", "locking", "storage", "filesystems", "grow"]);
   });
 
   it("runs two independent phases in the order the playbook lists them", () => {
     // GIVEN drbd and cluster, whose steps do not depend on each other, listed the other way round
     const swapped = compile(specOf("debian12-lvmlockd"), templates, siteWith((n) => swap(n, "drbd", "cluster")));
     // THEN the same steps come out, the cluster ones now before the DRBD ones
-    expect(phaseRuns(swapped)).toEqual(["prepare", "corosync", "fencing", "cluster", "drbd", "locking", "storage", "filesystems"]);
+    expect(phaseRuns(swapped)).toEqual(["prepare", "corosync", "fencing", "cluster", "drbd", "locking", "storage", "filesystems", "grow"]);
     expect(new Set(swapped.steps.map((s) => s.id))).toEqual(new Set(planOf("debian12-lvmlockd").steps.map((s) => s.id)));
   });
 
@@ -136,8 +136,17 @@ describe("compile follows the playbook", () => {
   });
 
   it("accepts a listed phase no step uses", () => {
-    expect(site.phases.map((p) => p.name)).toContain("grow");
-    expect(planOf("debian12-lvmlockd").steps.some((s) => s.phase === ("grow" as string))).toBe(false);
+    // GIVEN site with an extra phase, listed last, that no step belongs to
+    const extra = { ...site, phases: [...site.phases, { name: "unused", description: "nothing runs here" }] } as Playbook;
+    // THEN the plan is the same
+    expect(compile(specOf("debian12-lvmlockd"), templates, extra).steps).toEqual(planOf("debian12-lvmlockd").steps);
+  });
+
+  it("puts every day-2 growth step in the grow phase, after the filesystems are mounted", () => {
+    const grow = planOf("debian12-lvmlockd").steps.filter((s) => s.phase === "grow").map((s) => s.kind);
+    // Its LV is 100%FREE, a size kept as made: no lvextend.
+    expect(new Set(grow)).toEqual(new Set(["drbd-resize", "pvresize", "lv-refresh", "gfs2-grow", "gfs2-journals"]));
+    expect(compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, templates, site).steps.filter((s) => s.kind === "lvextend").map((s) => s.phase)).toEqual(["grow"]);
   });
 
   it("builds apply plans only", () => {

@@ -30,9 +30,13 @@ describe("splitByPlaybook", () => {
     const plan = compile(spec, templates, playbook);
     const { check, run } = splitByPlaybook(plan, playbook);
     expect(new Set(check.steps.map((s) => s.phase))).toEqual(new Set(["prepare", "corosync", "fencing", "drbd", "cluster", "locking", "storage"]));
-    expect(run.steps.map((s) => s.id)).toEqual(["cluster/gfs2/data/mkfs", "cluster/cib/filesystems", "cluster/wait/filesystems"]);
+    expect(new Set(run.steps.map((s) => s.phase))).toEqual(new Set(["filesystems", "grow"]));
+    const filesystems = run.steps.filter((s) => s.phase === "filesystems");
+    expect(filesystems.map((s) => s.id)).toEqual(["cluster/gfs2/data/mkfs", "cluster/cib/filesystems", "cluster/wait/filesystems"]);
     // mkfs depended on the LV; that LV is checked ok before anything runs, so the runner needs no such edge.
-    expect(run.steps.map((s) => s.dependsOn)).toEqual([[], ["cluster/gfs2/data/mkfs"], ["cluster/cib/filesystems"]]);
+    expect(filesystems.map((s) => s.dependsOn)).toEqual([[], ["cluster/gfs2/data/mkfs"], ["cluster/cib/filesystems"]]);
+    const checked = new Set(check.steps.map((s) => s.id));
+    expect(run.steps.flatMap((s) => s.dependsOn).filter((d) => checked.has(d))).toEqual([]);
   });
 
   it("gives grow.yaml every apply step to check and only the grow phase to run", () => {

@@ -356,10 +356,38 @@ describe("runner: plan mode", () => {
     expect(result.records.get("d")?.error).toEqual({ message: "no such device /dev/drbd0" });
   });
 
-  it("reports a step that is already right as ok", async () => {
+  it("marks a check that cannot run as pending also below a step that was already right, naming the change it waits for", async () => {
+    // GIVEN a needs a change (a drifted config, say); b after it is right anyway; c after b cannot be inspected until a is made
+    const s = new Scripted()
+      .on("b", { check: () => ({ status: "ok" }) })
+      .on("c", {
+        check: () => {
+          throw new Error("Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.");
+        },
+      });
+    // WHEN planned
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"])), "plan");
+    // THEN c is pending after a, and the plan ends with changes to make, not an error
+    expect(outcomes(result)).toEqual({ a: "change", b: "ok", c: "pending" });
+    expect(result.records.get("c")?.reason).toBe("after a (cannot inspect yet: Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.)");
+    expect(result.counts).toMatchObject({ failed: 0, refused: 0 });
+  });
+
+  it("still fails, in apply, a check that throws below a step that was already right", async () => {
+    const s = new Scripted().on("b", { check: () => ({ status: "ok" }) }).on("c", {
+      check: () => {
+        throw new Error("x");
+      },
+    });
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"])), "apply");
+    expect(outcomes(result)).toEqual({ a: "changed", b: "ok", c: "failed" });
+  });
+
+  it("reports a step that is already right as ok, its note as the reason the displays show", async () => {
     const s = new Scripted().on("a", { check: () => ({ status: "ok", note: "already there" }) });
     const result = await s.run(planOf(step("a", "h1")), "plan");
-    expect(result.records.get("a")).toMatchObject({ outcome: "ok", check: { status: "ok", note: "already there" } });
+    expect(result.records.get("a")).toMatchObject({ outcome: "ok", reason: "already there", check: { status: "ok", note: "already there" } });
+    expect(s.events.find((e) => e.type === "step-end")).toMatchObject({ id: "a", outcome: "ok", reason: "already there" });
   });
 });
 

@@ -13,7 +13,7 @@ import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
 import { apply, check, contextFor, el7Plan, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
-import { NodeSim, PCS_TOKENS } from "./node-sim.js";
+import { drbdDeviceBytes, NodeSim, PCS_TOKENS, type Signature } from "./node-sim.js";
 
 interface ContractCase {
   /** What makes the step needed on this node. */
@@ -84,6 +84,32 @@ function storageNode(): NodeSim {
 
 const commandsOf = (sim: NodeSim) => sim.commandLines();
 
+const DRBD_DISK = "/dev/disk/by-id/virtio-drbd";
+
+/** The test bed's cluster with r0 up on a 4 GiB backing disk that has grown to 5 GiB here and on the peer. */
+function grownDiskNode(): NodeSim {
+  return clusterNode()
+    .disk(DRBD_DISK, { type: "drbd" })
+    .sized(DRBD_DISK, 5 * GIB)
+    .drbdResource("r0", { disk: DRBD_DISK, metadata: true, up: true, role: "Primary", local: "UpToDate", peer: { up: true, disk: "UpToDate", backingBytes: 5 * GIB } })
+    .sized("/dev/drbd0", drbdDeviceBytes(4 * GIB));
+}
+
+const GIB = 1024 ** 3;
+const LV = "/dev/vg_gfs/lv_data";
+
+/**
+ * The test bed's running cluster as day 2 finds it: lv_data `lvBytes` big in the shared VG,
+ * active here with GFS2 (two 32 MB journals, filling the LV unless `fs` says otherwise)
+ * mounted at /srv/data.
+ */
+function mountedNode(lvBytes: number, fs: Partial<Signature> = {}): NodeSim {
+  return storageNode()
+    .vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true })
+    .lv("vg_gfs/lv_data", { size: "3G", bytes: lvBytes, active: true, signature: { type: "gfs2", lockTable: "gfstest:data", fsBytes: lvBytes - 4096, journalsMb: [32, 32], ...fs } })
+    .mount("/srv/data", LV);
+}
+
 const D = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdDestroyPlan, id, kind);
 const W = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdWipePlan, id, kind);
 
@@ -137,7 +163,7 @@ const teardownCases: Pick<Record<StepKind, ContractCase[]>, "cib-remove" | "gfs2
       then: (sim) => {
         expect(sim.mutations).toEqual(["lvchange --activate n vg_gfs/lv_data", "vgchange --lockstop vg_gfs"]);
         // Inactive, not gone: the data stays.
-        expect(sim.state.lvs.get("vg_gfs/lv_data")).toEqual({ size: "100%FREE", active: false });
+        expect(sim.state.lvs.get("vg_gfs/lv_data")).toMatchObject({ size: "100%FREE", active: false });
         expect(sim.state.vgs.get("vg_gfs")?.pvs).toEqual(["/dev/drbd0"]);
       },
     },
@@ -491,6 +517,30 @@ const cases: Record<StepKind, ContractCase[]> = {
       waitsOnly: true,
     },
   ],
+  "drbd-resize": [
+    {
+      given: "r0's backing disks grown from 4 to 5 GiB on both nodes",
+      step: T("cluster/drbd/r0/resize", "drbd-resize"),
+      node: () => grownDiskNode(),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: `drbdadm resize r0: ${DRBD_DISK} on node1 is 5G, /dev/drbd0 <4.00G (the other nodes' disks must have grown too)` }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["drbdadm resize r0"]);
+        expect(sim.state.devices.get("/dev/drbd0")?.bytes).toBe(drbdDeviceBytes(5 * GIB));
+      },
+    },
+  ],
+  pvresize: [
+    {
+      given: "/dev/drbd0 grown to 5 GiB under its 4092 MiB PV",
+      step: T("cluster/lvm/pv/drbd0/resize", "pvresize"),
+      node: () => grownDiskNode().sized("/dev/drbd0", drbdDeviceBytes(5 * GIB)).vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true }),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "pvresize /dev/drbd0: the device is <5.00G, the PV <4.00G" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["pvresize /dev/drbd0"]);
+        expect(sim.state.vgs.get("vg_gfs")?.sizeBytes).toBe(5116 * 1024 ** 2);
+      },
+    },
+  ],
   pvcreate: [{ given: "r0 promoted here, /dev/drbd0 blank", step: L("cluster/lvm/pv/drbd0", "pvcreate"), node: storageNode }],
   vgcreate: [{ given: "a PV on /dev/drbd0 in no VG", step: L("cluster/lvm/vg/vg_gfs", "vgcreate"), node: () => storageNode().pv("/dev/drbd0"), then: (sim) => expect(sim.state.vgs.get("vg_gfs")?.lockType).toBe("dlm") }],
   lvcreate: [
@@ -498,7 +548,37 @@ const cases: Record<StepKind, ContractCase[]> = {
       given: "the shared VG, its lockspace not started on this node",
       step: L("cluster/lvm/lv/vg_gfs/lv_data", "lvcreate"),
       node: () => storageNode().vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: false }),
-      then: (sim) => expect(sim.state.lvs.get("vg_gfs/lv_data")).toEqual({ size: "100%FREE", active: false }),
+      then: (sim) => expect(sim.state.lvs.get("vg_gfs/lv_data")).toEqual({ size: "100%FREE", bytes: 4092 * 1024 ** 2, active: false }),
+    },
+  ],
+  lvextend: [
+    {
+      given: "lv_data at 2G with GFS2 mounted, the spec says 3G: extended under the shared lock",
+      step: T("cluster/lvm/lv/vg_gfs/lv_data/extend", "lvextend"),
+      node: () => mountedNode(2 * GIB),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "lvextend vg_gfs/lv_data from 2G to 3G" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["vgchange --lockstart vg_gfs", "lvextend -L 3G vg_gfs/lv_data"]);
+        expect(sim.state.lvs.get("vg_gfs/lv_data")?.bytes).toBe(3 * GIB);
+        expect(sim.state.devices.get(LV)?.bytes).toBe(3 * GIB);
+      },
+    },
+  ],
+  "lv-refresh": [
+    {
+      given: "lv_data extended to 3G from node1, node2's kernel still at 2G",
+      step: T("node2/lvm/lv/vg_gfs/lv_data/refresh", "lv-refresh"),
+      node: () => {
+        const sim = mountedNode(3 * GIB);
+        const device = sim.state.devices.get(LV);
+        if (device) device.bytes = 2 * GIB;
+        return sim;
+      },
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "lvchange --refresh vg_gfs/lv_data: the kernel has 2G, LVM 3G" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["lvchange --refresh vg_gfs/lv_data"]);
+        expect(sim.state.devices.get(LV)?.bytes).toBe(3 * GIB);
+      },
     },
   ],
   "mkfs-gfs2": [
@@ -507,7 +587,8 @@ const cases: Record<StepKind, ContractCase[]> = {
       step: mkfs,
       node: () => storageNode().vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: false }).lv("vg_gfs/lv_data", { size: "100%FREE", active: false }),
       then: (sim) => {
-        expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data" });
+        // Two journals of 64 MB, and the filesystem fills the LV (one block short, as mkfs.gfs2 lays it out).
+        expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data", fsBytes: 4092 * 1024 ** 2 - 4096, journalsMb: [64, 64] });
         // Lockspace started, LV activated shared, mkfs; the LV stays active, so the re-check read the result back.
         expect(mkfs.params.commands.map((argv) => (argv[0] === "mkfs.gfs2" ? "mkfs.gfs2" : quoteCommand(argv)))).toEqual(["vgchange --lockstart vg_gfs", "lvchange --activate sy vg_gfs/lv_data", "mkfs.gfs2"]);
         expect(sim.mutations).toEqual(mkfs.params.commands.map((argv) => quoteCommand(argv)));
@@ -515,8 +596,38 @@ const cases: Record<StepKind, ContractCase[]> = {
       },
     },
   ],
+  "gfs2-grow": [
+    {
+      given: "lv_data grown to 3G under a mounted 2G GFS2",
+      step: T("cluster/gfs2/data/grow", "gfs2-grow"),
+      node: () => mountedNode(3 * GIB, { fsBytes: 2 * GIB - 4096 }),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "gfs2_grow /srv/data: /dev/vg_gfs/lv_data is 3G, the filesystem <2.00G" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["gfs2_grow /srv/data"]);
+        expect(sim.state.devices.get(LV)?.signature?.fsBytes).toBe(3 * GIB - 4096);
+      },
+    },
+  ],
+  "gfs2-journals": [
+    {
+      given: "a mounted GFS2 with one 32 MB journal, the spec says two",
+      step: T("cluster/gfs2/data/journals", "gfs2-journals"),
+      node: () => mountedNode(3 * GIB, { journalsMb: [32] }),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 1 → 2 journals" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["gfs2_jadd -j 1 -J 32 /srv/data"]);
+        expect(sim.state.devices.get(LV)?.signature?.journalsMb).toEqual([32, 32]);
+      },
+    },
+    {
+      given: "one 64 MB journal, the spec says two of 32 MB: the new one gets 32, the old one keeps 64",
+      step: T("cluster/gfs2/data/journals", "gfs2-journals"),
+      node: () => mountedNode(3 * GIB, { journalsMb: [64] }),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 1 → 2 journals; existing journals keep 64 MB" }),
+      then: (sim) => expect(sim.state.devices.get(LV)?.signature?.journalsMb).toEqual([64, 32]),
+    },
+  ],
 };
-
 
 describe("step contract", () => {
   it("covers every step kind in the registry", () => {

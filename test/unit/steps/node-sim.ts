@@ -3,17 +3,18 @@
  *
  * `NodeSim` holds a small model of what the step handlers look at (packages, hostname, files,
  * systemd units, the shadow password, pcsd tokens, DRBD resources, block devices and their
- * signatures, LVM, GFS2 lock tables, SBD headers, the CIB and Pacemaker's view of the cluster)
- * and answers the commands the handlers run through a FakeTransport, reading and changing that
- * model the way the real tools would. Two logs make the contract testable:
+ * signatures and sizes, LVM with its sizes, GFS2 lock tables, sizes and journals, mounts, SBD
+ * headers, the CIB and Pacemaker's view of the cluster) and answers the commands the handlers
+ * run through a FakeTransport, reading and changing that model the way the real tools would.
+ * Two logs make the contract testable:
  *
  * - `mutations`: every command that changes (or tries to change) the node, so a test can
  *   prove that a check is read-only;
  * - `unknown`: every command the sim has no model for (answered 127), so a test notices when
  *   a handler runs something its simulation never saw, instead of passing on a default.
  *
- * Outputs imitate the real tools closely where handlers parse them (blkid, vgs, crm_mon XML,
- * drbdadm, sbd dump, tunegfs2); where only the handler's own scripts read a file (the desired
+ * Outputs imitate the real tools closely where handlers parse them (blkid, vgs, lvs, crm_mon
+ * XML, drbdadm, sbd dump, tunegfs2, gfs2_edit as gfs2-utils 3.5 prints it); where only the handler's own scripts read a file (the desired
  * CIB), the sim stores JSON instead of XML.
  *
  * Directories are modelled only where gfsdeploy must make them itself (OWN_DIRS): a file
@@ -36,12 +37,18 @@ export interface Signature {
   ptType?: string;
   /** GFS2 only: the lock table mkfs.gfs2 -t wrote. */
   lockTable?: string;
+  /** GFS2 only: where the last resource group ends, in bytes (gfs2_grow moves it). */
+  fsBytes?: number;
+  /** GFS2 only: the size of each journal in MB, journal0 first (gfs2_jadd appends). */
+  journalsMb?: number[];
 }
 
 export interface BlockDevice {
   /** The device node exists (a DRBD device once the resource is up, an LV while active). */
   present: boolean;
   signature?: Signature;
+  /** Its size as this node's kernel sees it (blockdev --getsize64); for an LV, as of its activation or last refresh. */
+  bytes?: number;
 }
 
 export interface UnitState {
@@ -60,8 +67,11 @@ export interface DrbdResource {
   up: boolean;
   role: "Primary" | "Secondary";
   local: DiskState;
-  /** The other node, as far as this one can tell. */
-  peer: { up: boolean; disk: DiskState };
+  /**
+   * The other node, as far as this one can tell; `backingBytes` is the size of its backing
+   * disk (the same as this node's unless given), which DRBD learns on connect.
+   */
+  peer: { up: boolean; disk: DiskState; backingBytes?: number };
   /** A resync is running (after primary --force with an Inconsistent peer). */
   syncing: boolean;
 }
@@ -72,10 +82,17 @@ export interface VolumeGroup {
   pvs: string[];
   /** lvmlockd lockspace started on this node (vgchange --lockstart). */
   lockStarted: boolean;
+  /** Default 4 MiB, LVM's. */
+  extentBytes?: number;
+  /** Default 4092 MiB: a 4 GiB DRBD disk less its metadata. */
+  sizeBytes?: number;
 }
 
 export interface LogicalVolume {
+  /** The size it was created with, as given to lvcreate. */
   size: string;
+  /** Its size in LVM's metadata (lvs), whole extents. */
+  bytes: number;
   active: boolean;
 }
 
@@ -116,10 +133,13 @@ export interface NodeState {
   drbd: Map<string, DrbdResource>;
   /** How drbdadm answers for an unconfigured resource (8.4 says "Unconfigured", 9 fails). */
   drbdVersion: "8.4" | "9";
-  pvs: Map<string, { vg?: string }>;
+  /** PV → its VG and, once pvresize has run, its size (else its VG's, or what pvcreate made of the device). */
+  pvs: Map<string, { vg?: string; bytes?: number }>;
   vgs: Map<string, VolumeGroup>;
   /** `vg/lv` → LV. Its device node is /dev/vg/lv while active. */
   lvs: Map<string, LogicalVolume>;
+  /** Mountpoint → the device mounted there (all GFS2, mounted by Pacemaker's Filesystem agent). */
+  mounts: Map<string, string>;
   sbd: Map<string, SbdHeader>;
   /** Where pcs keeps its tokens: known-hosts (0.10+) or the older tokens file (0.9). */
   pcsVersion: "0.9" | "0.10" | "0.11";
@@ -136,8 +156,6 @@ export interface NodeState {
   cib: Cib;
   /** Top-level resource id → node → role, what crm_mon reports. */
   roles: Map<string, Map<string, string>>;
-  /** Mount point → device of the GFS2 mounted on this node (Pacemaker's Filesystem resources). */
-  mounts: Map<string, string>;
   failures: { opKey: string; node: string; reason: string }[];
 }
 
@@ -179,6 +197,26 @@ const DEBIAN_HOSTS = `127.0.0.1\tlocalhost
 ff02::1 ip6-allnodes
 ff02::2 ip6-allrouters
 `;
+
+const MIB = 1024 ** 2;
+const DEFAULT_EXTENT_BYTES = 4 * MIB;
+const DEFAULT_VG_BYTES = 4092 * MIB;
+/** Where LVM puts a PV's first extent: 1 MiB, LVM's default data alignment. */
+const PE_START = MIB;
+
+/** DRBD 8.4's device on a backing disk of `bytes` with internal metadata (the LINBIT guide's formula). */
+export function drbdDeviceBytes(bytes: number): number {
+  const sectors = Math.floor(bytes / 512);
+  return (sectors - (Math.ceil(sectors / 2 ** 18) * 8 + 72)) * 512;
+}
+/** GFS2's block size, which mkfs.gfs2 picks for every device gfsdeploy makes. */
+const GFS2_BLOCK = 4096;
+
+/** Bytes of an lvcreate/lvextend -L size (`3G`, `1.5T`): every unit a power of 1024. */
+function absoluteBytes(size: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)([KMGTP])$/.exec(size);
+  return m ? Math.round(Number(m[1]) * 1024 ** (" KMGTP".indexOf(m[2] as string))) : Number.NaN;
+}
 
 const unitName = (u: string) => (u.includes(".") ? u : `${u}.service`);
 const uuidOf = (seed: string) => {
@@ -234,12 +272,12 @@ export class NodeSim {
       pvs: new Map(),
       vgs: new Map(),
       lvs: new Map(),
+      mounts: new Map(),
       sbd: new Map(),
       pcsVersion: "0.11",
       peers: [],
       cib: { properties: new Map(), elements: new Map() },
       roles: new Map(),
-      mounts: new Map(),
       failures: [],
       dirs: new Set(),
     };
@@ -273,6 +311,14 @@ export class NodeSim {
     return this;
   }
 
+  /** Gives a device (made before) the size blockdev --getsize64 reports. */
+  sized(path: string, bytes: number): this {
+    const dev = this.state.devices.get(path);
+    if (!dev) throw new Error(`sized: no device ${path} yet`);
+    dev.bytes = bytes;
+    return this;
+  }
+
   drbdResource(name: string, r: Partial<DrbdResource> & { disk: string }): this {
     const res: DrbdResource = { device: "/dev/drbd0", metadata: false, up: false, role: "Secondary", local: "Inconsistent", peer: { up: false, disk: "Inconsistent" }, syncing: false, ...r };
     this.state.drbd.set(name, res);
@@ -294,10 +340,21 @@ export class NodeSim {
     return this;
   }
 
-  /** An LV `vg/lv`; its device node exists while it is active and keeps its signature when not. */
-  lv(key: string, lv: LogicalVolume & { signature?: Signature }): this {
-    this.state.lvs.set(key, { size: lv.size, active: lv.active });
-    this.state.devices.set(`/dev/${key}`, { present: lv.active, ...(lv.signature ? { signature: lv.signature } : {}) });
+  /**
+   * An LV `vg/lv` of its VG (made first), `bytes` big or as lvcreate makes `size`. Its device
+   * node exists while it is active, with that size, and keeps its signature when not.
+   */
+  lv(key: string, lv: Omit<LogicalVolume, "bytes"> & { bytes?: number; signature?: Signature }): this {
+    const bytes = lv.bytes ?? this.newLvBytes(key.split("/")[0] ?? "", lv.size);
+    if (typeof bytes === "string") throw new Error(bytes);
+    this.state.lvs.set(key, { size: lv.size, bytes, active: lv.active });
+    this.state.devices.set(`/dev/${key}`, { present: lv.active, bytes, ...(lv.signature ? { signature: lv.signature } : {}) });
+    return this;
+  }
+
+  /** Mounts GFS2 on `device` at `mountpoint`, as the Filesystem agent does. */
+  mount(mountpoint: string, device: string): this {
+    this.state.mounts.set(mountpoint, device);
     return this;
   }
 
@@ -404,10 +461,10 @@ export class NodeSim {
       pvs: sorted(s.pvs),
       vgs: sorted(s.vgs),
       lvs: sorted(s.lvs),
+      mounts: sorted(s.mounts),
       sbd: sorted(s.sbd),
       cib: { properties: sorted(s.cib.properties), elements: sorted(s.cib.elements) },
       roles: sorted(s.roles).map(([id, m]) => [id, sorted(m)]),
-      mounts: sorted(s.mounts),
       dirs: [...s.dirs].filter((d) => !(options.ignoreDir?.(d) ?? false)).sort(),
       files,
     });
@@ -533,29 +590,53 @@ export class NodeSim {
       }
       case "pvs":
       case "vgs":
-      case "lvs":
         return this.lvmReport(command, args);
+      case "lvs":
+        return this.lvSizes(args) ?? this.lvmReport(command, args);
+      case "pvresize": {
+        this.mutate(call);
+        return this.pvresize(args);
+      }
       case "pvcreate":
       case "vgcreate":
       case "vgchange":
       case "lvcreate":
-      case "lvchange":
+      case "lvextend":
+      case "lvchange": {
         this.mutate(call);
-        return this.lvmChange(command, args);
+        const target = args[args.length - 1] ?? "";
+        return (command === "pvcreate" ? undefined : this.sharedVgUnreachable(command === "vgcreate" ? "" : (target.split("/")[0] ?? ""))) ?? this.lvmChange(command, args);
+      }
+      case "blockdev": {
+        if (args[0] !== "--getsize64" || args.length !== 2) return undefined;
+        const dev = this.state.devices.get(args[1] as string);
+        if (!dev?.present) return fail(1, `blockdev: cannot open ${args[1]}: No such file or directory`);
+        return dev.bytes === undefined ? undefined : ok(`${dev.bytes}\n`);
+      }
+      case "findmnt": {
+        // `-n -o FSTYPE --mountpoint M` (grow) or `-n -t gfs2 -o TARGET --mountpoint M` (teardown).
+        const mountpoint = args.at(-1) ?? "";
+        if (args.join(" ") === `-n -o FSTYPE --mountpoint ${mountpoint}`) return this.state.mounts.has(mountpoint) ? ok("gfs2\n") : exitWith(1);
+        if (args.join(" ") === `-n -t gfs2 -o TARGET --mountpoint ${mountpoint}`) return this.state.mounts.has(mountpoint) ? ok(`${mountpoint}\n`) : exitWith(1);
+        return undefined;
+      }
       case "mkfs.gfs2":
         this.mutate(call);
         return this.mkfsGfs2(args);
       case "tunegfs2":
         return this.tunegfs2(args);
+      case "gfs2_edit":
+        return this.gfs2Edit(args);
+      case "gfs2_grow":
+        this.mutate(call);
+        return this.gfs2Grow(args);
+      case "gfs2_jadd":
+        this.mutate(call);
+        return this.gfs2Jadd(args);
       case "sbd":
         return this.sbd(args, call);
       case "crm_mon":
         return args.join(" ") === "-1 --output-as=xml" ? this.crmMon() : undefined;
-      case "findmnt": {
-        const mountpoint = args[6];
-        if (args.slice(0, 6).join(" ") !== "-n -t gfs2 -o TARGET --mountpoint" || args.length !== 7 || mountpoint === undefined) return undefined;
-        return this.state.mounts.has(mountpoint) ? ok(`${mountpoint}\n`) : exitWith(1);
-      }
       case "lvmlockctl": {
         if (args.join(" ") !== "--info") return undefined;
         const started = [...this.state.vgs].filter(([, vg]) => vg.lockStarted);
@@ -824,6 +905,17 @@ export class NodeSim {
         return ok();
       case "adjust":
         return args.length === 2 ? ok() : undefined;
+      case "resize": {
+        if (args.length !== 2) return undefined;
+        if (!r.up) return fail(10, `${r.device}: Failure: (127) Device minor not allocated`);
+        if (!r.peer.up) return fail(10, `${r.device}: Failure: (131) Need a connection to resize`);
+        const mine = this.state.devices.get(r.disk)?.bytes;
+        const dev = this.state.devices.get(r.device);
+        if (mine === undefined || !dev) return undefined;
+        // Both nodes must have the room: DRBD takes the smaller backing disk, and never shrinks here.
+        dev.bytes = Math.max(dev.bytes ?? 0, drbdDeviceBytes(Math.min(mine, r.peer.backingBytes ?? mine)));
+        return ok();
+      }
       case "down":
         if (args.length !== 2) return undefined;
         r.up = false;
@@ -890,7 +982,28 @@ export class NodeSim {
     return ok(`${lines.join("\n")}\n`);
   }
 
+  /** `pvs --noheadings --units b --nosuffix -o pv_size,dev_size,pe_start,vg_extent_size DEV`. */
+  private pvSizes(args: readonly string[]): ExecResult | undefined {
+    const target = args[6] ?? "";
+    if (args.join(" ") !== `--noheadings --units b --nosuffix -o pv_size,dev_size,pe_start,vg_extent_size ${target}` || args.length !== 7) return undefined;
+    const pv = this.state.pvs.get(target);
+    const dev = this.state.devices.get(target)?.bytes;
+    if (!pv) return fail(5, `  Failed to find physical volume "${target}".`);
+    if (dev === undefined) return undefined;
+    return ok(`  ${this.pvBytes(target)} ${dev} ${PE_START} ${this.extentOf(pv.vg ?? "")}\n`);
+  }
+
+  /** A PV's size: set by pvresize, else its (one-PV) VG's, else whole extents of its device after PE_START. */
+  private pvBytes(device: string): number {
+    const pv = this.state.pvs.get(device);
+    if (pv?.bytes !== undefined) return pv.bytes;
+    if (pv?.vg !== undefined) return this.state.vgs.get(pv.vg)?.sizeBytes ?? DEFAULT_VG_BYTES;
+    const extent = this.extentOf("");
+    return Math.floor(((this.state.devices.get(device)?.bytes ?? 0) - PE_START) / extent) * extent;
+  }
+
   private lvmReport(command: string, args: readonly string[]): ExecResult | undefined {
+    if (command === "pvs" && args[1] === "--units") return this.pvSizes(args);
     if (args[0] !== "--noheadings" || args[1] !== "-o" || args.length !== 4) return undefined;
     const [, , fields, target] = args as [string, string, string, string];
     if (command === "pvs") {
@@ -901,6 +1014,8 @@ export class NodeSim {
       return undefined;
     }
     if (command === "vgs") {
+      const unreachable = this.sharedVgUnreachable(target);
+      if (unreachable) return unreachable;
       const vg = this.state.vgs.get(target);
       if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
       if (fields === "vg_name") return ok(`  ${target}\n`);
@@ -908,10 +1023,75 @@ export class NodeSim {
       // The column is padded to its header's width (LockType), so an empty lock type is only blanks.
       return ok(`  ${vg.lockType.padEnd(8)}\n`);
     }
+    const unreachable = this.sharedVgUnreachable(target.split("/")[0] ?? "");
+    if (unreachable) return unreachable;
     const lv = this.state.lvs.get(target);
     if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
     if (fields === "lv_active") return ok(`  ${lv.active ? "active" : ""}\n`);
     return fields === "lv_name" ? ok(`  ${target.split("/")[1] ?? ""}\n`) : undefined;
+  }
+
+  /**
+   * LVM's answer for a shared (dlm) VG when this node's lvmlocal.conf says `use_lvmlockd = 0`:
+   * it refuses to touch the VG, by name or not. Only that explicit setting is modelled; a node
+   * without the file is taken to have lvmlockd on, as every test before gfsdeploy writes it wants.
+   */
+  private sharedVgUnreachable(vgName: string): ExecResult | undefined {
+    if (this.state.vgs.get(vgName)?.lockType !== "dlm") return undefined;
+    if (!/^\s*use_lvmlockd\s*=\s*0\s*$/m.test(this.t.fileText("/etc/lvm/lvmlocal.conf") ?? "")) return undefined;
+    return fail(5, `  Cannot access VG ${vgName} with lock type dlm that requires lvmlockd.`);
+  }
+
+  /** `lvs --noheadings --units b --nosuffix -o lv_size,vg_extent_size VG/LV`: right-aligned byte counts. */
+  private lvSizes(args: readonly string[]): ExecResult | undefined {
+    const target = args[6] ?? "";
+    if (args.join(" ") !== `--noheadings --units b --nosuffix -o lv_size,vg_extent_size ${target}` || args.length !== 7) return undefined;
+    const unreachable = this.sharedVgUnreachable(target.split("/")[0] ?? "");
+    if (unreachable) return unreachable;
+    const lv = this.state.lvs.get(target);
+    if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
+    return ok(`  ${lv.bytes} ${this.extentOf(target.split("/")[0] ?? "")}\n`);
+  }
+
+  private extentOf(vg: string): number {
+    return this.state.vgs.get(vg)?.extentBytes ?? DEFAULT_EXTENT_BYTES;
+  }
+
+  /** What lvcreate makes of `size` in `vgName` (bytes, whole extents), or why it refuses. */
+  private newLvBytes(vgName: string, size: string): number | string {
+    const vg = this.state.vgs.get(vgName);
+    if (!vg) return `  Volume group "${vgName}" not found`;
+    const extent = this.extentOf(vgName);
+    const free = this.freeBytes(vgName);
+    const relative = /^([0-9]+)%(FREE|VG)$/.exec(size);
+    const bytes = relative ? Math.floor(((relative[2] === "FREE" ? free : (vg.sizeBytes ?? DEFAULT_VG_BYTES)) * Number(relative[1])) / 100 / extent) * extent : Math.ceil(absoluteBytes(size) / extent) * extent;
+    if (!(bytes > 0)) return `  Invalid argument for --size: ${size}`;
+    if (bytes > free) return `  Volume group "${vgName}" has insufficient free space (${free / extent} extents): ${bytes / extent} required.`;
+    return bytes;
+  }
+
+  /** The VG's size less its LVs'. */
+  private freeBytes(vgName: string): number {
+    const used = [...this.state.lvs].filter(([key]) => key.startsWith(`${vgName}/`)).reduce((n, [, lv]) => n + lv.bytes, 0);
+    return (this.state.vgs.get(vgName)?.sizeBytes ?? DEFAULT_VG_BYTES) - used;
+  }
+
+  /** `pvresize DEV`: the PV (and so its VG) takes in whole extents of the device's growth. */
+  private pvresize(args: readonly string[]): ExecResult | undefined {
+    if (args.length !== 1) return undefined;
+    const device = args[0] as string;
+    const pv = this.state.pvs.get(device);
+    const dev = this.state.devices.get(device);
+    if (!pv || !dev?.present || dev.bytes === undefined) return fail(5, `  Failed to find physical volume "${device}".`);
+    const unreachable = this.sharedVgUnreachable(pv.vg ?? "");
+    if (unreachable) return unreachable;
+    const extent = this.extentOf(pv.vg ?? "");
+    const before = this.pvBytes(device);
+    const after = Math.floor((dev.bytes - PE_START) / extent) * extent;
+    pv.bytes = Math.max(before, after);
+    const vg = pv.vg === undefined ? undefined : this.state.vgs.get(pv.vg);
+    if (vg) vg.sizeBytes = (vg.sizeBytes ?? DEFAULT_VG_BYTES) + pv.bytes - before;
+    return ok(`  Physical volume "${device}" changed\n  1 physical volume(s) resized or updated / 0 physical volume(s) not resized\n`);
   }
 
   /** lvremove -y VG/LV, vgremove -y VG, pvremove -y PV, with lvmlockd's rules for a shared VG. */
@@ -1027,24 +1207,55 @@ export class NodeSim {
         if (vg.lockType === "dlm" && !vg.lockStarted) return fail(5, `  VG ${vgName} lock failed: lockspace is not started\n  Cannot access VG ${vgName} due to failed lock.`);
         const key = `${vgName}/${name}`;
         if (s.lvs.has(key)) return fail(5, `  Logical Volume "${name}" already exists in volume group "${vgName}"`);
+        const bytes = this.newLvBytes(vgName, size);
+        if (typeof bytes === "string") return fail(5, bytes);
         const active = opt("--activate") !== "n";
-        s.lvs.set(key, { size, active });
+        s.lvs.set(key, { size, bytes, active });
         // lvcreate wipes the start of a new LV, so it begins without a signature.
-        s.devices.set(`/dev/${key}`, { present: active });
+        s.devices.set(`/dev/${key}`, { present: active, bytes });
         return ok(`  Logical volume "${name}" created.\n`);
       }
-      case "lvchange": {
-        if (args[0] !== "--activate" || args.length !== 3) return undefined;
+      case "lvextend": {
+        if (args[0] !== "-L" || args.length !== 3) return undefined;
         const key = args[2] as string;
         const lv = s.lvs.get(key);
+        const vgName = key.split("/")[0] as string;
+        const vg = s.vgs.get(vgName);
+        if (!lv || !vg) return fail(5, `  Failed to find logical volume "${key}"`);
+        if (vg.lockType === "dlm" && !vg.lockStarted) return fail(5, `  VG ${vgName} lock failed: lockspace is not started\n  Cannot access VG ${vgName} due to failed lock.`);
+        // lvmlockd: an LV active (shared) here is extended under that lock only with GFS2 (or OCFS2) mounted here.
+        if (vg.lockType === "dlm" && lv.active && s.mounts.size === 0) return fail(5, `  LV locked by other host: ${key}\n  Failed to lock logical volume ${key}.`);
+        const extent = this.extentOf(vgName);
+        const bytes = Math.ceil(absoluteBytes(args[1] as string) / extent) * extent;
+        if (bytes <= lv.bytes) return fail(5, `  New size given (${bytes / extent} extents) not larger than existing size (${lv.bytes / extent} extents)`);
+        const free = this.freeBytes(vgName);
+        if (bytes - lv.bytes > free) return fail(5, `  Insufficient free space: ${(bytes - lv.bytes) / extent} extents needed, but only ${free / extent} available`);
+        lv.bytes = bytes;
+        // The local device follows at once; other nodes keep the old size until refreshed.
+        const dev = s.devices.get(`/dev/${key}`);
+        if (dev && lv.active) dev.bytes = bytes;
+        return ok(`  Size of logical volume ${key} changed to ${bytes} B.\n  Logical volume ${key} successfully resized.\n`);
+      }
+      case "lvchange": {
+        const key = args[args.length - 1] as string;
+        const lv = s.lvs.get(key);
+        if (args[0] === "--refresh" && args.length === 2) {
+          if (!lv) return fail(5, `  Failed to find logical volume "${key}"`);
+          const dev = s.devices.get(`/dev/${key}`);
+          if (dev && lv.active) dev.bytes = lv.bytes;
+          return ok();
+        }
+        if (args[0] !== "--activate" || args.length !== 3) return undefined;
         if (!lv) return fail(5, `  Failed to find logical volume "${key}"`);
         const vg = s.vgs.get(key.split("/")[0] as string);
         const activate = args[1] !== "n";
         if (activate && vg?.lockType === "dlm" && !vg.lockStarted) return fail(5, `  LV ${key} lock failed: lockspace is not started`);
         lv.active = activate;
-        const dev = s.devices.get(`/dev/${key}`);
-        if (dev) dev.present = activate;
-        else s.devices.set(`/dev/${key}`, { present: activate });
+        const dev = s.devices.get(`/dev/${key}`) ?? { present: false };
+        dev.present = activate;
+        // Activation loads the metadata's size into the kernel.
+        if (activate) dev.bytes = lv.bytes;
+        s.devices.set(`/dev/${key}`, dev);
         return ok();
       }
       default:
@@ -1061,7 +1272,11 @@ export class NodeSim {
     if (!dev?.present) return fail(1, `mkfs.gfs2: Could not open ${path}: No such file or directory`);
     // Without -O, mkfs.gfs2 asks before overwriting and reads "no" from an empty stdin.
     if (dev.signature && !args.includes("-O")) return fail(1, `It appears to contain an existing filesystem (${dev.signature.type ?? "unknown"})\nAre you sure you want to proceed? [y/n] Aborted.`);
-    dev.signature = { type: "gfs2", lockTable: table };
+    const journals = Number(args[args.indexOf("-j") + 1] ?? 1);
+    const journalMb = Number(args[args.indexOf("-J") + 1] ?? 128);
+    // The filesystem ends one block short of the device, as mkfs.gfs2 lays it out.
+    const fsBytes = dev.bytes === undefined ? {} : { fsBytes: (Math.floor(dev.bytes / GFS2_BLOCK) - 1) * GFS2_BLOCK };
+    dev.signature = { type: "gfs2", lockTable: table, ...fsBytes, journalsMb: Array.from({ length: journals }, () => journalMb) };
     return ok(`${path} is a symbolic link to ...\nThis will destroy any data on ${path}\nDevice:                    ${path}\nLock protocol:             lock_dlm\nLock table:                ${table}\n`);
   }
 
@@ -1072,7 +1287,72 @@ export class NodeSim {
     if (!dev?.present) return fail(1, `tunegfs2: Could not open ${path}: No such file or directory`);
     if (dev.signature?.type !== "gfs2") return fail(1, `tunegfs2: ${path}: Not a GFS2 file system`);
     const table = dev.signature.lockTable ?? "";
-    return ok(`tunegfs2 (Mar  1 2023 12:00:00)\nFile system volume name: ${table}\nFile system UUID: ${uuidOf(path)}\nFile system magic number: 0x1161970\nBlock size: 4096\nBlock shift: 12\nRoot inode: 33081\nMaster inode: 32854\nLock protocol: lock_dlm\nLock table: ${table}\n`);
+    return ok(`tunegfs2 (Mar  1 2023 12:00:00)\nFile system volume name: ${table}\nFile system UUID: ${uuidOf(path)}\nFile system magic number: 0x1161970\nBlock size: ${GFS2_BLOCK}\nBlock shift: 12\nRoot inode: 33081\nMaster inode: 32854\nLock protocol: lock_dlm\nLock table: ${table}\n`);
+  }
+
+  /** The GFS2 on `path`, readable from its device here. */
+  private gfs2On(path: string): { sig: Signature; dev: BlockDevice } | ExecResult {
+    const dev = this.state.devices.get(path);
+    if (!dev?.present) return fail(1, `Failed to open '${path}': No such file or directory`);
+    if (dev.signature?.type !== "gfs2") return fail(1, `Bad constants (1)`);
+    return { sig: dev.signature, dev };
+  }
+
+  /** `gfs2_edit -p rindex|journals DEV`, laid out as gfs2-utils 3.5 prints them. */
+  private gfs2Edit(args: readonly string[]): ExecResult | undefined {
+    const [flag, what, path] = args;
+    if (flag !== "-p" || path === undefined || args.length !== 3) return undefined;
+    const fs = this.gfs2On(path);
+    if ("code" in fs) return fs;
+    const blocks = (fs.dev.bytes ?? 0) / GFS2_BLOCK;
+    if (what === "journals") {
+      const { journalsMb } = fs.sig;
+      if (!journalsMb) return undefined;
+      const list = journalsMb.map((mb, i) => `journal${i}: 0x${(19 + i * 16422).toString(16).padEnd(5)} ${mb}MB clean.`);
+      return ok(`Block #Journal Status:       of ${blocks} (0x${blocks.toString(16)}) \n-------------------- Journal List --------------------\n${list.join("\n")}\n------------------------------------------------------\n`);
+    }
+    if (what !== "rindex" || fs.sig.fsBytes === undefined) return undefined;
+    // Resource groups of 256 MiB (mkfs.gfs2's default) up to the end of the filesystem.
+    const end = fs.sig.fsBytes / GFS2_BLOCK;
+    const rgBlocks = (256 * MIB) / GFS2_BLOCK;
+    const field = (name: string, n: number) => `  ${name.padEnd(22)}${String(n).padEnd(20)}0x${n.toString(16)}`;
+    const rgs: string[] = [];
+    for (let addr = 17; addr + 4 < end; addr += rgBlocks) {
+      const data = Math.min(rgBlocks - 4, end - addr - 4);
+      rgs.push(`RG #${rgs.length}`, field("ri_addr", addr), field("ri_length", 4), field("ri_data0", addr + 4), field("ri_data", data), field("ri_bitbytes", data / 4));
+    }
+    return ok(`Block #33384    (0x8268) of ${blocks} (0x${blocks.toString(16)}) (inode)\n---------------- rindex file -------------------\nDinode:\n  mh_magic              0x01161970(hex)\n  di_size               ${96 * (rgs.length / 6)}\nRG index entries found: ${rgs.length / 6}.\n${rgs.join("\n")}\n------------------------------------------------------\n`);
+  }
+
+  /** The GFS2 mounted at `mountpoint` (gfs2_grow and gfs2_jadd take the mountpoint). */
+  private mountedGfs2(mountpoint: string): { sig: Signature; dev: BlockDevice } | undefined {
+    const fs = this.gfs2On(this.state.mounts.get(mountpoint) ?? "");
+    return "code" in fs ? undefined : fs;
+  }
+
+  private gfs2Grow(args: readonly string[]): ExecResult | undefined {
+    const [mountpoint] = args;
+    if (mountpoint === undefined || args.length !== 1) return undefined;
+    const fs = this.mountedGfs2(mountpoint);
+    // gfs2_grow skips a path that is not a mounted GFS2 and still exits 0.
+    if (!fs) return exitWith(0, `${mountpoint}: not a mounted gfs2 file system\n`, "gfs2_grow complete.\n");
+    const devBlocks = Math.floor((fs.dev.bytes ?? 0) / GFS2_BLOCK);
+    const fsBlocks = (fs.sig.fsBytes ?? 0) / GFS2_BLOCK;
+    // Whole resource groups of at least 32 MiB, or nothing.
+    if ((devBlocks - fsBlocks) * GFS2_BLOCK < 32 * MIB) return exitWith(255, `The calculated resource group size is too small.\n${mountpoint} has not grown.\n`, "gfs2_grow complete.\n");
+    fs.sig.fsBytes = (devBlocks - 1) * GFS2_BLOCK;
+    return ok(`Mount point: ${mountpoint}\nDevice: ${this.state.mounts.get(mountpoint) ?? ""}\nSize: ${fsBlocks} blocks\nLength: ${devBlocks} blocks\nThe file system will grow by ${Math.floor(((devBlocks - fsBlocks) * GFS2_BLOCK) / MIB)}MB.\ngfs2_grow complete.\n`);
+  }
+
+  private gfs2Jadd(args: readonly string[]): ExecResult | undefined {
+    const [j, count, J, size, mountpoint] = args;
+    if (j !== "-j" || J !== "-J" || mountpoint === undefined || args.length !== 5) return undefined;
+    const fs = this.mountedGfs2(mountpoint);
+    if (!fs) return fail(255, `${mountpoint}: not a mounted gfs2 file system`);
+    const journals = fs.sig.journalsMb ?? [];
+    const before = journals.length;
+    fs.sig.journalsMb = [...journals, ...Array.from({ length: Number(count) }, () => Number(size))];
+    return ok(`Filesystem: ${mountpoint}\nOld journals: ${before}\nNew journals: ${fs.sig.journalsMb.length}\n`);
   }
 
   private sbd(args: readonly string[], call: FakeExecCall): ExecResult | undefined {

@@ -58,5 +58,12 @@ describe("plan on two freshly installed Debian 12 nodes", () => {
     const blocked = [...result.records].filter(([, r]) => !["ok", "change", "pending"].includes(r.outcome)).map(([id, r]) => `${id}: ${r.outcome} (${r.reason ?? r.error?.message ?? ""})`);
     expect(blocked).toEqual([]);
     expect(result.records.get("node1/drbd/r0/create-md")?.outcome).toBe("change");
+    // AND the day-2 steps, which look at an LV and a filesystem that do not exist yet, wait for them
+    const pending = (id: string) => [result.records.get(id)?.outcome, result.records.get(id)?.reason];
+    expect(pending("node2/lvm/lv/vg_gfs/lv_data/refresh")).toEqual(["pending", "after cluster/lvm/lv/vg_gfs/lv_data (cannot inspect yet: no LV vg_gfs/lv_data yet)"]);
+    expect(pending("cluster/gfs2/data/grow")).toEqual(["pending", "after cluster/wait/filesystems (cannot inspect yet: /dev/vg_gfs/lv_data is not active on node1)"]);
+    expect(pending("cluster/drbd/r0/resize")).toEqual(["pending", "after cluster/wait/base (cannot inspect yet: r0 is not up on node1 (no /dev/drbd0))"]);
+    expect(pending("cluster/lvm/pv/drbd0/resize")[0]).toBe("pending");
+    expect(pending("cluster/gfs2/data/journals")).toEqual(["pending", "after cluster/gfs2/data/grow (cannot inspect yet: /dev/vg_gfs/lv_data is not active on node1)"]);
   });
 });

@@ -194,7 +194,7 @@ describe("mkfs-gfs2", () => {
     expect(await readOnlyCheck(sim, mkfs, ctx)).toMatchObject({ status: "change", reason: expect.stringContaining("forced") as unknown });
     await apply(mkfs, ctx);
     expect(ran(sim, "mkfs.gfs2")).toHaveLength(1);
-    expect(sim.state.devices.get(LV)?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data" });
+    expect(sim.state.devices.get(LV)?.signature).toMatchObject({ type: "gfs2", lockTable: "gfscluster:data", journalsMb: [64, 64] });
   });
 
   it("looks at an inactive LV right before mkfs: data found after activation is refused", async () => {
