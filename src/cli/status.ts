@@ -1,9 +1,7 @@
 import { parseCrmMon } from "../steps/crm.js";
-import { compile } from "../plan/compile.js";
 import { loadSpec } from "../spec/load.js";
 import type { Transport } from "../transport/types.js";
 import { closeAll, connect } from "./live.js";
-import { loadTemplates } from "./templates.js";
 
 interface NodeState {
   node: string;
@@ -40,8 +38,8 @@ async function nodeState(t: Transport, resources: string[], mountpoints: string[
 /** The cluster on one screen: per node, membership, DRBD, DLM lockspaces and GFS2 mounts. */
 export async function clusterStatus(file: string, acceptNewHostKeys: boolean): Promise<{ table: string; healthy: boolean }> {
   const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates());
-  const transports = await connect(loaded.spec, loaded.baseDir, plan, acceptNewHostKeys);
+  // Status reads the nodes' own tools only, the same on every target: distro auto needs no answer here.
+  const transports = await connect(loaded.spec, loaded.baseDir, acceptNewHostKeys);
   try {
     const resources = loaded.spec.drbd.resources.map((r) => r.name);
     const mountpoints = loaded.spec.filesystems.map((f) => f.mountpoint);
