@@ -1,4 +1,4 @@
-import { backingDisk, drbdDialect } from "../spec/defaults.js";
+import { backingDisk, drbdDialect, pythonFor } from "../spec/defaults.js";
 import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import { PlanError } from "../errors.js";
@@ -81,7 +81,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     for (const unit of ["dlm.service", "lvmlockd.service", "lvmlocks.service"]) {
       b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} left to Pacemaker` });
     }
-    b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster" }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
+    b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster", python: pythonFor(spec.cluster.distro) }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
     b.add({ id: per(n, "service/pcsd.service"), host: n.name, kind: "service", params: { unit: "pcsd.service", enabled: true, active: true }, dependsOn: [per(n, "packages")], source: "cluster", phase: "prepare", title: "pcsd running" });
   }
   b.add({
@@ -227,7 +227,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     id: "cluster/cib/base",
     host: first.name,
     kind: "cib",
-    params: { stage: "base", dialect: pcs, prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: fenceSecrets.map(({ path, file }) => ({ path, file })) },
+    params: { stage: "base", dialect: pcs, python: pythonFor(spec.cluster.distro), prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: fenceSecrets.map(({ path, file }) => ({ path, file })) },
     dependsOn: [
       ready,
       "cluster/pcs-auth",
@@ -315,7 +315,7 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
       id: "cluster/cib/filesystems",
       host: first.name,
       kind: "cib",
-      params: { stage: "filesystems", dialect: pcs, prior: baseCommands(spec), commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
+      params: { stage: "filesystems", dialect: pcs, python: pythonFor(spec.cluster.distro), prior: baseCommands(spec), commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
       dependsOn: [cibBase, ...mkfsIds],
       source: "filesystems",
       phase: "filesystems",

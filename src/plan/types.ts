@@ -45,7 +45,8 @@ export interface StepParams {
     /** A changed key on a running cluster needs a restart of the services that read it. */
     restarts?: string[];
   };
-  "hacluster-password": SecretUse & { user: string };
+  /** `python`: the interpreter that checks the password against /etc/shadow. */
+  "hacluster-password": SecretUse & { user: string; python: string };
   /** systemd unit state. `active` omitted = leave running state alone. */
   service: { unit: string; enabled: boolean; active?: boolean };
   /** pcsd token exchange so pcs commands that talk to all nodes work. */
@@ -68,6 +69,8 @@ export interface StepParams {
   cib: {
     stage: "base" | "filesystems";
     dialect: PcsDialect;
+    /** The interpreter pcs runs on, which runs pcs_batch.py and cib_sync.py. */
+    python: string;
     /** Commands of the earlier stages, which this stage's desired CIB is built on. */
     prior: string[][];
     commands: string[][];

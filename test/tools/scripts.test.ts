@@ -12,6 +12,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 
 import { templatesDir } from "../../src/cli/templates.js";
+import { pythonFor } from "../../src/spec/defaults.js";
 import { scratchDir } from "./checkers.js";
 
 const scriptsDir = join(templatesDir, "scripts");
@@ -33,6 +34,16 @@ function fakeCluster(liveCib: string): { dir: string; env: Record<string, string
 
 const cib = (props: string, resources: string) =>
   `<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options">${props}</cluster_property_set></crm_config><nodes/><resources>${resources}</resources><constraints/></configuration><status/></cib>`;
+
+it("the plan names the interpreter pcs runs on for each target", () => {
+  expect(["debian12", "ubuntu2404", "el9", "el8", "el7"].map((d) => pythonFor(d as Parameters<typeof pythonFor>[0]))).toEqual([
+    "/usr/bin/python3",
+    "/usr/bin/python3",
+    "/usr/bin/python3",
+    "/usr/libexec/platform-python",
+    "/usr/bin/python",
+  ]);
+});
 
 describe.each(interpreters)("$name", ({ path, hasPcs }) => {
   const present = existsSync(path);

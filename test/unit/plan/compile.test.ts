@@ -90,6 +90,11 @@ describe("compile", () => {
     expect(() => compile(spec, templates)).toThrow(PlanError);
   });
 
+  it("runs the helper scripts in the interpreter pcs runs on", () => {
+    const pythons = (fixture: string) => [...new Set(planOf(fixture).steps.flatMap((s) => (s.kind === "cib" || s.kind === "hacluster-password" ? [s.params.python] : [])))];
+    expect([pythons("el7-clvmd"), pythons("el8-drbd9"), pythons("el9")]).toEqual([["/usr/bin/python"], ["/usr/libexec/platform-python"], ["/usr/bin/python3"]]);
+  });
+
   it("names a dependency cycle by its whole route", () => {
     const step = (id: string, dep: string): AnyStep => ({ id, host: "n", kind: "hostname", params: { name: "n" }, dependsOn: [dep], source: "", phase: "prepare", title: "", destructive: false });
     expect(() => topologicalOrder([step("a", "c"), step("b", "a"), step("c", "b")])).toThrow(/dependency cycle: (a => c => b => a|c => b => a => c|b => a => c => b)/);
