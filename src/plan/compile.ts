@@ -4,6 +4,7 @@ import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import { PlanError } from "../errors.js";
 import { PlanBuilder } from "./builder.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
+import { repos } from "./repos.js";
 import type { Plan } from "./types.js";
 
 const root = { owner: "root", group: "root" } as const;
@@ -65,8 +66,10 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
 
   // Per-node preparation: packages, names, the secrets pcs and corosync need.
   const per = (n: NodeSpec, suffix: string) => `${n.name}/${suffix}`;
+  const repoParams = repos(spec);
   for (const n of spec.nodes) {
-    b.add({ id: per(n, "packages"), host: n.name, kind: "packages", params: packages(spec), source: "cluster.distro", phase: "prepare", title: "cluster packages installed" });
+    const repoStep = repoParams && b.add({ id: per(n, "repos"), host: n.name, kind: "repos", params: repoParams, source: "cluster.repos", phase: "prepare", title: "cluster and DRBD repositories enabled" });
+    b.add({ id: per(n, "packages"), host: n.name, kind: "packages", params: packages(spec), dependsOn: [repoStep], source: "cluster.distro", phase: "prepare", title: "cluster packages installed" });
     b.add({ id: per(n, "hostname"), host: n.name, kind: "hostname", params: { name: n.name }, source: `nodes[${spec.nodes.indexOf(n)}].name`, phase: "prepare", title: `hostname is ${n.name}` });
     b.add({
       id: per(n, "hosts"),
@@ -80,6 +83,10 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     // Pacemaker starts dlm and lvmlockd; units started by systemd as well would race it.
     for (const unit of ["dlm.service", "lvmlockd.service", "lvmlocks.service"]) {
       b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} left to Pacemaker` });
+    }
+    // clvmd cannot work beside lvmetad's cache, which `lvmconf --enable-cluster` turns off too.
+    for (const unit of spec.lvm.locking === "clvmd" ? ["lvm2-lvmetad.socket", "lvm2-lvmetad.service"] : []) {
+      b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} off (clvmd does not use lvmetad)` });
     }
     b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster", python: pythonFor(spec.cluster.distro) }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
     b.add({ id: per(n, "service/pcsd.service"), host: n.name, kind: "service", params: { unit: "pcsd.service", enabled: true, active: true }, dependsOn: [per(n, "packages")], source: "cluster", phase: "prepare", title: "pcsd running" });
@@ -261,7 +268,13 @@ export function compile(input: Spec, templateSources: TemplateSources): Plan {
     const source = `lvm.volumeGroups[${i}]`;
     const devices = vg.pvs.map((pv) => `/dev/drbd${spec.drbd.resources.find((r) => `drbd/${r.name}` === pv)?.minor ?? 0}`);
     devices.forEach((device, j) => {
-      pvIds.set(device, b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true }));
+      const minor = device.slice("/dev/drbd".length);
+      // EL8/EL9 LVM may read a devices file: every node must list the DRBD device in it or
+      // ignore the PV the first node makes there.
+      const listed = el && spec.lvm.locking === "lvmlockd"
+        ? spec.nodes.map((n) => b.add({ id: per(n, `lvm/devices/drbd${minor}`), host: n.name, kind: "lvm-device", params: { device, commands: [["lvmdevices", "--adddev", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `${device} in the LVM devices file (where one is used)` }))
+        : [];
+      pvIds.set(device, b.add({ id: `cluster/lvm/pv/drbd${minor}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp, ...listed], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true }));
     });
     const shared = spec.lvm.locking === "lvmlockd" ? ["--shared"] : ["--clustered", "y"];
     const vgId = b.add({

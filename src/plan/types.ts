@@ -20,6 +20,11 @@ export interface SecretUse {
 export interface StepParams {
   /** Distribution packages installed (and only checked when present). */
   packages: { manager: "apt" | "dnf" | "yum"; names: string[] };
+  /**
+   * EL: release packages installed (by URL: ELRepo's) and repositories enabled, before the
+   * cluster packages. An id no repository file defines is refused, naming `cluster.repos`.
+   */
+  repos: { manager: "dnf" | "yum"; releasePackages: { name: string; url: string }[]; enable: string[] };
   hostname: { name: string };
   /** A managed block in /etc/hosts so node names resolve to ring0 on every node. */
   hosts: { entries: { address: string; names: string[] }[] };
@@ -79,6 +84,11 @@ export interface StepParams {
   };
   /** Poll the cluster until resources reach a role on every node. */
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
+  /**
+   * The DRBD device listed in LVM's devices file (EL9 turns it on by default), where one is in
+   * use: otherwise LVM on this node ignores the PV another node created on it.
+   */
+  "lvm-device": { device: string; commands: string[][] };
   pvcreate: { device: string; commands: string[][] };
   vgcreate: { vg: string; pvs: string[]; locking: LockManager; commands: string[][] };
   lvcreate: { vg: string; lv: string; size: string; commands: string[][] };
