@@ -67,13 +67,14 @@ export async function connectEach(spec: Spec, baseDir: string, acceptNewHostKeys
 /** Connects, then checks (plan) or converges (apply) every step. Always closes the connections. */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const given = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
+  // Everything that can fail without the nodes fails before they are dialled: secrets do not
+  // depend on the distro, and a named distro compiles now.
+  const early = given.spec.cluster.distro === "auto" ? undefined : compile(given.spec, loadTemplates());
+  const secrets = loadSecrets(given.spec, given.baseDir, { generateAuthkey: mode === "apply" });
   const transports = await connect(given.spec, given.baseDir, options.acceptNewHostKeys);
   let plan: Plan;
-  let secrets: ReturnType<typeof loadSecrets>;
   try {
-    const loaded = await resolveDistro(given, transports);
-    plan = compile(loaded.spec, loadTemplates());
-    secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" });
+    plan = early ?? compile((await resolveDistro(given, transports)).spec, loadTemplates());
   } catch (e) {
     await closeAll(transports);
     throw e;
