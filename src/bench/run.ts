@@ -1,6 +1,6 @@
 import { UnhealthyError } from "../errors.js";
 import { drbdUnder } from "../plan/cib.js";
-import { backingDisk } from "../spec/defaults.js";
+import { backingDisk, pythonFor } from "../spec/defaults.js";
 import { shipScript } from "../steps/scripts.js";
 import type { ConcreteSpec, FilesystemSpec, NodeSpec } from "../spec/types.js";
 import { mustExec } from "../transport/errors.js";
@@ -70,7 +70,8 @@ export function benchRun(o: BenchOptions): BenchRun {
   let scratchLvMade = false;
   const add = (f: Figure) => figures.push(f);
 
-  const py = (t: Transport, args: string[], timeoutMs: number) => mustExec(t, "python3", [helper, ...args], { timeoutMs });
+  const python = pythonFor(o.spec.cluster.distro);
+  const py = (t: Transport, args: string[], timeoutMs: number) => mustExec(t, python, [helper, ...args], { timeoutMs });
   const fio = async (t: Transport, args: string[], seconds: number): Promise<FioSummary> => {
     const r = await mustExec(t, "fio", args, { timeoutMs: seconds * 1000 + SLACK_MS });
     return parseFio(r.stdout.slice(r.stdout.indexOf("{")));
@@ -269,7 +270,7 @@ export async function healthGate(o: BenchOptions): Promise<{ helper: string; ver
   const versions: Record<string, NodeVersions> = {};
   await Promise.all(
     reachable.map(async (n) => {
-      const r = await mustExec(transport(o, n), "python3", [helper, "facts", o.fs.mountpoint, device, ...drbdUnder(o.spec, o.fs)], { timeoutMs: 300_000 });
+      const r = await mustExec(transport(o, n), pythonFor(o.spec.cluster.distro), [helper, "facts", o.fs.mountpoint, device, ...drbdUnder(o.spec, o.fs)], { timeoutMs: 300_000 });
       const f = JSON.parse(r.stdout) as NodeFacts;
       facts.set(n.name, f);
       versions[n.name] = f.versions;

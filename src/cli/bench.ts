@@ -8,13 +8,11 @@ import { benchRun, healthGate, type BenchOptions, type BenchPhase } from "../ben
 import { renderChart } from "../bench/chart.js";
 import { formatTable, reportJson } from "../bench/report.js";
 import type { BenchReport } from "../bench/types.js";
-import { compile } from "../plan/compile.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { loadSpec } from "../spec/load.js";
-import type { ConcreteSpec } from "../spec/types.js";
-import { closeAll, connectEach } from "./live.js";
-import { loadPlaybook } from "./playbooks.js";
-import { loadScripts, loadTemplates } from "./templates.js";
+import type { ConcreteSpec, FilesystemSpec, NodeSpec } from "../spec/types.js";
+import { closeAll, connectEach, resolveDistro } from "./live.js";
+import { loadScripts } from "./templates.js";
 
 export interface BenchFlags {
   filesystem?: string;
@@ -39,14 +37,20 @@ export function parseDuration(text: string): number {
  */
 export async function bench(file: string, flags: BenchFlags, out: (text: string) => void, progress: "listr" | "lines"): Promise<{ report: BenchReport; passed: boolean }> {
   const seconds = parseDuration(flags.duration);
-  const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
-  const spec = loaded.spec as ConcreteSpec;
-  const fs = flags.filesystem === undefined ? spec.filesystems[0] : spec.filesystems.find((f) => f.name === flags.filesystem);
-  if (!fs) throw new UsageError(`no filesystem ${flags.filesystem ?? ""} in ${loaded.file}`, `choose one of: ${spec.filesystems.map((f) => f.name).join(", ") || "(the spec has none)"}`);
-  const [nodeA, nodeB] = spec.nodes;
-  if (!nodeA || !nodeB) throw new UsageError("bench needs at least two nodes", "it measures the data path between two nodes");
-  const plan = compile(spec, loadTemplates(), loadPlaybook("site"));
-  const { transports, failures } = await connectEach(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
+  const given = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
+  const chosen = flags.filesystem === undefined ? given.spec.filesystems[0] : given.spec.filesystems.find((f) => f.name === flags.filesystem);
+  if (!chosen) throw new UsageError(`no filesystem ${flags.filesystem ?? ""} in ${given.file}`, `choose one of: ${given.spec.filesystems.map((f) => f.name).join(", ") || "(the spec has none)"}`);
+  if (given.spec.nodes.length < 2) throw new UsageError("bench needs at least two nodes", "it measures the data path between two nodes");
+  const { transports, failures } = await connectEach(given.spec, given.baseDir, flags.acceptNewHostKeys ?? false);
+  // The helper's interpreter depends on the target: the reachable nodes say which (with none
+  // reachable the health gate below refuses before anything runs).
+  const resolved = transports.size === 0 ? given : await resolveDistro(given, transports).catch(async (e: unknown) => {
+    await closeAll(transports);
+    throw e;
+  });
+  const spec = resolved.spec as ConcreteSpec;
+  const fs = spec.filesystems.find((f) => f.name === chosen.name) as FilesystemSpec;
+  const [nodeA, nodeB] = spec.nodes as [NodeSpec, NodeSpec];
   const unreachable = new Map([...failures].map(([node, e]) => [node, e.message]));
   let lock: Awaited<ReturnType<typeof acquireClusterLock>> | undefined;
   const options: BenchOptions = { spec, fs, nodes: [nodeA, nodeB], transports, unreachable, scripts: loadScripts(), seconds, runId: randomBytes(6).toString("hex"), now: () => new Date() };

@@ -3,13 +3,14 @@ import { randomBytes } from "node:crypto";
 import { UsageError } from "../errors.js";
 import { fenceTest, formatPhaseTable, type PhaseResult } from "../fence-test/run.js";
 import { compile } from "../plan/compile.js";
+import type { Plan } from "../plan/types.js";
 import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps } from "../run/runner.js";
 import { loadSpec, specRelativePath } from "../spec/load.js";
 import { handlers } from "../steps/registry.js";
 import { SshTransport } from "../transport/ssh.js";
-import { closeAll, connect } from "./live.js";
+import { closeAll, connect, resolveDistro } from "./live.js";
 import { loadPlaybook } from "./playbooks.js";
 import { loadSecrets } from "./secrets.js";
 import { loadScripts, loadTemplates } from "./templates.js";
@@ -33,10 +34,16 @@ export async function runFenceTest(playbook: Playbook, file: string, flags: Fenc
   const target = flags.target ?? nodes.at(-1) ?? "";
   if (!nodes.includes(target)) throw new UsageError(`--target ${target} is not a node of ${loaded.file}`, `choose one of: ${nodes.join(", ")}`);
   if (!(await flags.confirm(target))) throw new UsageError(`not confirmed; ${target} was not fenced`, "answer y to fence it, or pass --yes");
-  // verify is the apply plan's checks, so it compiles with the apply playbook.
-  const plan = compile(spec, loadTemplates(), loadPlaybook("site"));
   const secrets = loadSecrets(spec, loaded.baseDir, { generateAuthkey: false });
-  const transports = await connect(spec, loaded.baseDir, plan, flags.acceptNewHostKeys ?? false);
+  const transports = await connect(spec, loaded.baseDir, flags.acceptNewHostKeys ?? false);
+  // verify is the apply plan's checks, so it compiles with the apply playbook, for the target the nodes say they are.
+  let plan: Plan;
+  try {
+    plan = compile((await resolveDistro(loaded, transports)).spec, loadTemplates(), loadPlaybook("site"));
+  } catch (e) {
+    await closeAll(transports);
+    throw e;
+  }
   const survivors = new Map([...transports].filter(([n]) => n !== target));
   const lock = await acquireClusterLock(survivors, lockHolderText()).catch(async (e: unknown) => {
     await closeAll(transports);

@@ -7,7 +7,8 @@ import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
 import type { Subscriber } from "../run/events.js";
-import { loadSpec, specRelativePath } from "../spec/load.js";
+import { detectDistro } from "../spec/distro.js";
+import { loadSpec, specRelativePath, withDetectedDistro, type LoadedSpec } from "../spec/load.js";
 import type { Spec } from "../spec/types.js";
 import { handlers } from "../steps/registry.js";
 import { SshTransport } from "../transport/ssh.js";
@@ -27,8 +28,8 @@ export interface LiveOptions {
 }
 
 /** One SSH connection per node for the whole run, checked up front so failures name the node. */
-export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
-  const { transports, failures } = await connectEach(spec, baseDir, plan, acceptNewHostKeys);
+export async function connect(spec: Spec, baseDir: string, acceptNewHostKeys: boolean): Promise<Map<string, Transport>> {
+  const { transports, failures } = await connectEach(spec, baseDir, acceptNewHostKeys);
   if (failures.size > 0) {
     await closeAll(transports);
     const all = [...failures.values()];
@@ -44,14 +45,17 @@ export async function connect(spec: Spec, baseDir: string, plan: Plan, acceptNew
  * Connects to every node it can: the reachable ones' transports and, by node, why the others
  * failed. For commands (bench) that still have something true to say with a node down.
  */
-export async function connectEach(spec: Spec, baseDir: string, plan: Plan, acceptNewHostKeys: boolean): Promise<{ transports: Map<string, Transport>; failures: Map<string, Error> }> {
+export async function connectEach(spec: Spec, baseDir: string, acceptNewHostKeys: boolean): Promise<{ transports: Map<string, Transport>; failures: Map<string, Error> }> {
   // A spec loaded with checkSshAccess (plan, apply, status) was refused earlier, with its location.
   if (!spec.ssh.identityFile) throw new UsageError("ssh.identityFile is not set", "set ssh.identityFile in the spec to the private key gfsdeploy logs in with");
   const identityFile = specRelativePath(spec.ssh.identityFile, baseDir);
   const knownHostsFile = specRelativePath(spec.ssh.knownHosts, baseDir);
   const transports = new Map<string, Transport>();
-  for (const n of plan.nodes) {
-    transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port: n.port, user: n.user, identityFile, knownHostsFile, acceptNewHostKeys }));
+  // Before any plan exists: with distro auto the nodes are asked what they are first.
+  for (const n of spec.nodes) {
+    const port = n.ssh?.port ?? spec.ssh.port;
+    const user = n.ssh?.user ?? spec.ssh.user;
+    transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port, user, identityFile, knownHostsFile, acceptNewHostKeys }));
   }
   const entries = [...transports];
   const probes = await Promise.allSettled(entries.map(([, t]) => t.exec("true")));
@@ -73,16 +77,26 @@ export async function connectEach(spec: Spec, baseDir: string, plan: Plan, accep
  * changes. Always closes the connections.
  */
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
-  const loaded = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
+  const given = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
   const destroy = options.playbook.workflow === "destroy";
-  const full = destroy ? compileDestroy(loaded.spec, options.destroy ?? { wipe: false }, options.playbook) : compile(loaded.spec, loadTemplates(), options.playbook);
-  const { check, run: plan } = splitByPlaybook(full, options.playbook);
-  const secrets = loadSecrets(loaded.spec, loaded.baseDir, { generateAuthkey: mode === "apply" && !destroy });
-  const transports = await connect(loaded.spec, loaded.baseDir, full, options.acceptNewHostKeys).catch((e: unknown) => {
+  const compileFor = (spec: Spec) => (destroy ? compileDestroy(spec, options.destroy ?? { wipe: false }, options.playbook) : compile(spec, loadTemplates(), options.playbook));
+  // Everything that can fail without the nodes fails before they are dialled: secrets do not
+  // depend on the distro, and a named distro compiles now.
+  const early = given.spec.cluster.distro === "auto" ? undefined : compileFor(given.spec);
+  const secrets = loadSecrets(given.spec, given.baseDir, { generateAuthkey: mode === "apply" && !destroy });
+  const transports = await connect(given.spec, given.baseDir, options.acceptNewHostKeys).catch((e: unknown) => {
     // Half a teardown is worse than none: a node left out keeps its mounts, DRBD and membership.
     if (destroy && e instanceof ConnectionError) throw new ConnectionError(`destroy needs every node, and not all are reachable:\n${e.message}`, `${e.hint}\n      nothing was changed; bring every node back, then run destroy again`);
     throw e;
   });
+  let full: Plan;
+  try {
+    full = early ?? compileFor((await resolveDistro(given, transports)).spec);
+  } catch (e) {
+    await closeAll(transports);
+    throw e;
+  }
+  const { check, run: plan } = splitByPlaybook(full, options.playbook);
   // Only apply changes things; a plan may run beside an apply and read what it sees.
   const lock = mode === "apply" ? await acquireClusterLock(transports, lockHolderText()).catch(async (e: unknown) => {
     await closeAll(transports);
@@ -109,6 +123,16 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
     await lock?.release();
     await closeAll(transports);
   }
+}
+
+/**
+ * The spec for the target the nodes really are: unchanged for a named distro; for `auto`,
+ * every node's /etc/os-release is read (nothing else) and the spec's distro-dependent defaults
+ * and rules are applied for the one target they agree on.
+ */
+export async function resolveDistro(loaded: LoadedSpec, transports: ReadonlyMap<string, Transport>): Promise<LoadedSpec> {
+  if (loaded.spec.cluster.distro !== "auto") return loaded;
+  return withDetectedDistro(loaded, await detectDistro(transports));
 }
 
 export async function closeAll(transports: ReadonlyMap<string, Transport>): Promise<void> {

@@ -1,9 +1,6 @@
 import { readNode, type NodeReading } from "../health/read.js";
-import { compile } from "../plan/compile.js";
 import { loadSpec } from "../spec/load.js";
 import { closeAll, connect } from "./live.js";
-import { loadPlaybook } from "./playbooks.js";
-import { loadTemplates } from "./templates.js";
 
 interface NodeState {
   node: string;
@@ -25,8 +22,8 @@ function row(r: NodeReading, mountpoints: string[]): NodeState {
 /** The cluster on one screen: per node, membership, DRBD, DLM lockspaces and GFS2 mounts. */
 export async function clusterStatus(file: string, acceptNewHostKeys: boolean): Promise<{ table: string; healthy: boolean }> {
   const loaded = loadSpec(file, { checkSecrets: false, checkSshAccess: true });
-  const plan = compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
-  const transports = await connect(loaded.spec, loaded.baseDir, plan, acceptNewHostKeys);
+  // Status reads the nodes' own tools only, the same on every target: distro auto needs no answer here.
+  const transports = await connect(loaded.spec, loaded.baseDir, acceptNewHostKeys);
   try {
     const resources = loaded.spec.drbd.resources.map((r) => r.name);
     const mountpoints = loaded.spec.filesystems.map((f) => f.mountpoint);

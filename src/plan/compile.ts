@@ -1,10 +1,11 @@
-import { backingDisk, drbdDialect } from "../spec/defaults.js";
+import { backingDisk, drbdDialect, pythonFor } from "../spec/defaults.js";
 import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import { PlanError } from "../errors.js";
 import type { Playbook } from "../playbook/types.js";
 import { PlanBuilder } from "./builder.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
+import { repos } from "./repos.js";
 import type { Plan, StepParams } from "./types.js";
 
 const root = { owner: "root", group: "root" } as const;
@@ -70,8 +71,10 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
 
   // Per-node preparation: packages, names, the secrets pcs and corosync need.
   const per = (n: NodeSpec, suffix: string) => `${n.name}/${suffix}`;
+  const repoParams = repos(spec);
   for (const n of spec.nodes) {
-    b.add({ id: per(n, "packages"), host: n.name, kind: "packages", params: packages(spec), source: "cluster.distro", phase: "prepare", title: "cluster packages installed" });
+    const repoStep = repoParams && b.add({ id: per(n, "repos"), host: n.name, kind: "repos", params: repoParams, source: "cluster.repos", phase: "prepare", title: "cluster and DRBD repositories enabled" });
+    b.add({ id: per(n, "packages"), host: n.name, kind: "packages", params: packages(spec), dependsOn: [repoStep], source: "cluster.distro", phase: "prepare", title: "cluster packages installed" });
     b.add({ id: per(n, "hostname"), host: n.name, kind: "hostname", params: { name: n.name }, source: `nodes[${spec.nodes.indexOf(n)}].name`, phase: "prepare", title: `hostname is ${n.name}` });
     b.add({
       id: per(n, "hosts"),
@@ -86,7 +89,11 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     for (const unit of ["dlm.service", "lvmlockd.service", "lvmlocks.service"]) {
       b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} left to Pacemaker` });
     }
-    b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster" }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
+    // clvmd cannot work beside lvmetad's cache, which `lvmconf --enable-cluster` turns off too.
+    for (const unit of spec.lvm.locking === "clvmd" ? ["lvm2-lvmetad.socket", "lvm2-lvmetad.service"] : []) {
+      b.add({ id: per(n, `service/${unit}`), host: n.name, kind: "service", params: { unit, enabled: false, active: false }, dependsOn: [per(n, "packages")], source: "lvm.locking", phase: "prepare", title: `${unit} off (clvmd does not use lvmetad)` });
+    }
+    b.add({ id: per(n, "hacluster-password"), host: n.name, kind: "hacluster-password", params: { secret: "secrets.haclusterPassword", user: "hacluster", python: pythonFor(spec.cluster.distro) }, dependsOn: [per(n, "packages")], source: "secrets.haclusterPassword", phase: "prepare", title: "hacluster password set" });
     b.add({ id: per(n, "service/pcsd.service"), host: n.name, kind: "service", params: { unit: "pcsd.service", enabled: true, active: true }, dependsOn: [per(n, "packages")], source: "cluster", phase: "prepare", title: "pcsd running" });
   }
   b.add({
@@ -232,7 +239,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     id: "cluster/cib/base",
     host: first.name,
     kind: "cib",
-    params: { stage: "base", dialect: pcs, prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: fenceSecrets.map(({ path, file }) => ({ path, file })) },
+    params: { stage: "base", dialect: pcs, python: pythonFor(spec.cluster.distro), prior: [], commands: baseCommands(spec), resources: baseResources(spec), secrets: fenceSecrets.map(({ path, file }) => ({ path, file })) },
     dependsOn: [
       ready,
       "cluster/pcs-auth",
@@ -294,7 +301,13 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     const devices = resources.map((r) => `/dev/drbd${r?.minor ?? 0}`);
     const pvResizes: string[] = [];
     devices.forEach((device, j) => {
-      const pvId = b.add({ id: `cluster/lvm/pv/drbd${device.slice("/dev/drbd".length)}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
+      const minor = device.slice("/dev/drbd".length);
+      // EL8/EL9 LVM may read a devices file: every node must list the DRBD device in it or
+      // ignore the PV the first node makes there.
+      const listed = el && spec.lvm.locking === "lvmlockd"
+        ? spec.nodes.map((n) => b.add({ id: per(n, `lvm/devices/drbd${minor}`), host: n.name, kind: "lvm-device", params: { device, commands: [["lvmdevices", "--adddev", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `${device} in the LVM devices file (where one is used)` }))
+        : [];
+      const pvId = b.add({ id: `cluster/lvm/pv/drbd${minor}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp, ...listed], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
       pvIds.set(device, pvId);
       const name = resources[j]?.name ?? "";
       const drbd = drbdGrowth.get(name);
@@ -377,7 +390,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
       id: "cluster/cib/filesystems",
       host: first.name,
       kind: "cib",
-      params: { stage: "filesystems", dialect: pcs, prior: baseCommands(spec), commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
+      params: { stage: "filesystems", dialect: pcs, python: pythonFor(spec.cluster.distro), prior: baseCommands(spec), commands: filesystemCommands(spec), resources: spec.filesystems.map((fs) => ids.fsClone(fs.name)), secrets: [] },
       dependsOn: [cibBase, ...mkfsIds],
       source: "filesystems",
       phase: "filesystems",

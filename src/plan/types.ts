@@ -35,6 +35,11 @@ export interface SecretUse {
 export interface StepParams {
   /** Distribution packages installed (and only checked when present). */
   packages: { manager: "apt" | "dnf" | "yum"; names: string[] };
+  /**
+   * EL: release packages installed (by URL: ELRepo's) and repositories enabled, before the
+   * cluster packages. An id no repository file defines is refused, naming `cluster.repos`.
+   */
+  repos: { manager: "dnf" | "yum"; releasePackages: { name: string; url: string }[]; enable: string[] };
   hostname: { name: string };
   /** A managed block in /etc/hosts so node names resolve to ring0 on every node. */
   hosts: { entries: { address: string; names: string[] }[] };
@@ -60,7 +65,8 @@ export interface StepParams {
     /** A changed key on a running cluster needs a restart of the services that read it. */
     restarts?: string[];
   };
-  "hacluster-password": SecretUse & { user: string };
+  /** `python`: the interpreter that checks the password against /etc/shadow. */
+  "hacluster-password": SecretUse & { user: string; python: string };
   /** systemd unit state. `active` omitted = leave running state alone. */
   service: { unit: string; enabled: boolean; active?: boolean };
   /** pcsd token exchange so pcs commands that talk to all nodes work. */
@@ -89,6 +95,8 @@ export interface StepParams {
   cib: {
     stage: "base" | "filesystems";
     dialect: PcsDialect;
+    /** The interpreter pcs runs on, which runs pcs_batch.py and cib_sync.py. */
+    python: string;
     /** Commands of the earlier stages, which this stage's desired CIB is built on. */
     prior: string[][];
     commands: string[][];
@@ -97,6 +105,11 @@ export interface StepParams {
   };
   /** Poll the cluster until resources reach a role on every node. */
   "wait-resources": { resources: { id: string; role: "Started" | "Promoted" }[]; nodes: string[]; timeoutSec: number };
+  /**
+   * The DRBD device listed in LVM's devices file (EL9 turns it on by default), where one is in
+   * use: otherwise LVM on this node ignores the PV another node created on it.
+   */
+  "lvm-device": { device: string; commands: string[][] };
   pvcreate: { device: string; commands: string[][] };
   /**
    * A PV takes in the whole of its grown DRBD device. `drbd` names the resource's backing disk

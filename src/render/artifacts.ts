@@ -26,6 +26,7 @@ function storageLines(steps: readonly AnyStep[]): string[] {
       case "drbd-create-md":
       case "drbd-up":
       case "drbd-initial-sync":
+      case "lvm-device":
       case "pvcreate":
       case "vgcreate":
       case "lvcreate":

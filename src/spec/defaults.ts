@@ -1,4 +1,4 @@
-import type { DrbdDialect, Spec } from "./types.js";
+import type { Distro, DrbdDialect, Spec } from "./types.js";
 
 /** The first DRBD port when a resource names none; later resources count up from it. */
 export const firstDrbdPort = 7789;
@@ -46,4 +46,23 @@ export function drbdDialect(spec: Spec): DrbdDialect | undefined {
 export function backingDisk(spec: Spec, resource: string, node: string): string | undefined {
   const r = spec.drbd.resources.find((x) => x.name === resource);
   return r?.disks?.[node] ?? r?.disk;
+}
+
+/**
+ * The interpreter gfsdeploy's helper scripts run under: the one pcs itself runs on, since
+ * pcs_batch.py imports pcs. EL8's pcs lives in platform-python (3.6), which is always there,
+ * while /usr/bin/python3 is an optional module; EL7's pcs 0.9 is Python 2.7 and python3 is
+ * usually absent.
+ */
+export function pythonFor(distro: Distro): string {
+  switch (distro) {
+    case "el7":
+      return "/usr/bin/python";
+    case "el8":
+      return "/usr/libexec/platform-python";
+    case "debian12":
+    case "ubuntu2404":
+    case "el9":
+      return "/usr/bin/python3";
+  }
 }

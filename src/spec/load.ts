@@ -5,7 +5,7 @@ import { SpecError, UsageError } from "../errors.js";
 import { checkSshAccess, type FileState } from "./access.js";
 import { parseSpec } from "./parse.js";
 import { checkSecretSources } from "./secrets.js";
-import type { Spec } from "./types.js";
+import type { Distro, Spec } from "./types.js";
 
 export interface LoadedSpec {
   spec: Spec;
@@ -13,6 +13,8 @@ export interface LoadedSpec {
   file: string;
   /** Directory relative secret and key paths are resolved against. */
   baseDir: string;
+  /** The spec's text, kept so `distro: auto` can be resolved without reading the file again. */
+  text: string;
 }
 
 export interface LoadOptions {
@@ -49,7 +51,20 @@ export function loadSpec(file: string, options: LoadOptions): LoadedSpec {
     ...(options.checkSecrets ? checkSecretSources(parsed.spec, shown, parsed.locator, { env, readable: (p) => fileState(local(p)) === "readable" }) : []),
   ];
   if (problems.length > 0) throw new SpecError(problems);
-  return { spec: parsed.spec, file: shown, baseDir };
+  return { spec: parsed.spec, file: shown, baseDir, text };
+}
+
+/**
+ * The spec again with `distro: auto` replaced by what the nodes are, its distro-dependent
+ * defaults (corosync transport, LVM locking, DRBD dialect) and rules applied for that target.
+ */
+export function withDetectedDistro(loaded: LoadedSpec, distro: Distro): LoadedSpec {
+  if (loaded.spec.cluster.distro !== "auto") return loaded;
+  const parsed = parseSpec(loaded.text, loaded.file, distro);
+  if (!parsed.ok) {
+    throw new SpecError(parsed.diagnostics.map((d) => ({ ...d, message: `${d.message} (distro: auto, the nodes are ${distro})` })));
+  }
+  return { ...loaded, spec: parsed.spec };
 }
 
 function fileState(path: string): FileState {

@@ -4,7 +4,7 @@ import type { SourceLocator } from "./locate.js";
 import { formatPath } from "./path.js";
 import { checkRules } from "./rules.js";
 import { checkShape, type Problem } from "./shape.js";
-import type { Spec } from "./types.js";
+import type { Distro, Spec } from "./types.js";
 import { readYaml } from "./yaml.js";
 
 export type ParseResult =
@@ -13,9 +13,11 @@ export type ParseResult =
 
 /**
  * Text → validated spec with every default filled in, or every problem found. Pure: the
- * caller reads the file, so tests and the CLI share one code path.
+ * caller reads the file, so tests and the CLI share one code path. `detected` is what the
+ * nodes said they are when the spec has `distro: auto`: it replaces `auto` before the
+ * defaults and rules that depend on the distribution, so they judge the real target.
  */
-export function parseSpec(text: string, file: string): ParseResult {
+export function parseSpec(text: string, file: string, detected?: Distro): ParseResult {
   const read = readYaml(text, file);
   if (!read.ok) return read;
   const { data, locator } = read;
@@ -32,6 +34,7 @@ export function parseSpec(text: string, file: string): ParseResult {
   const shapeProblems = checkShape(data);
   if (shapeProblems.length > 0) return { ok: false, diagnostics: shapeProblems.map(toDiagnostic) };
   const spec = data as Spec;
+  if (detected !== undefined && spec.cluster.distro === "auto") spec.cluster.distro = detected;
   applyDerivedDefaults(spec);
   const ruleProblems = checkRules(spec);
   if (ruleProblems.length > 0) return { ok: false, diagnostics: ruleProblems.map(toDiagnostic) };

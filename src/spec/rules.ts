@@ -124,6 +124,10 @@ const distroFit: Rule = (spec, report) => {
   if ((d === "debian12" || d === "ubuntu2404") && spec.drbd.version === "9") {
     report(["drbd", "version"], `${d} ships the in-tree DRBD 8.4 kernel module`, "use version: auto (8.4) on this distro");
   }
+  if (!d.startsWith("el")) {
+    if (spec.cluster.repos !== undefined) report(["cluster", "repos"], `${d} takes its cluster packages from its own archive`, "remove cluster.repos: it names EL repositories (dnf/yum) only");
+    if (spec.cluster.elrepo !== undefined) report(["cluster", "elrepo"], `${d} ships DRBD in its own kernel and archive`, "remove cluster.elrepo: ELRepo is for EL targets only");
+  }
   if (d === "el7" && spec.drbd.version === "9") {
     report(["drbd", "version"], "gfsdeploy drives DRBD 8.4 on el7 (kmod-drbd84)", "use version: auto (8.4) on el7");
   }

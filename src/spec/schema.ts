@@ -25,6 +25,8 @@ export const specSchema = {
       properties: {
         name,
         distro: { enum: ["debian12", "ubuntu2404", "el9", "el8", "el7", "auto"] },
+        repos: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_.:-]+$" } },
+        elrepo: { type: "boolean" },
       },
     },
     ssh: {

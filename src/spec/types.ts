@@ -172,9 +172,25 @@ export interface BenchSpec {
   enabled: boolean;
 }
 
+export interface ClusterSpec {
+  name: string;
+  /** `auto`: read from the nodes' /etc/os-release when nodes are contacted (never offline). */
+  distro: Distro | "auto";
+  /**
+   * EL only: repository ids enabled before packages are installed. Default: el9
+   * `highavailability`, `resilientstorage` (Rocky, AlmaLinux, CentOS Stream 9); el8 `ha`,
+   * `resilientstorage` (Rocky, AlmaLinux 8); el7 none (CentOS 7's base repository has the
+   * cluster packages). RHEL names them differently, e.g.
+   * `rhel-9-for-x86_64-highavailability-rpms` and `rhel-9-for-x86_64-resilientstorage-rpms`.
+   */
+  repos?: string[];
+  /** EL only: install ELRepo's release package for kmod-drbd9x/kmod-drbd84. Default true. */
+  elrepo?: boolean;
+}
+
 export interface Spec {
   apiVersion: "gfsdeploy/v1";
-  cluster: { name: string; distro: Distro | "auto" };
+  cluster: ClusterSpec;
   ssh: SshSettings;
   nodes: NodeSpec[];
   secrets: { haclusterPassword: SecretRef; authkey: { file: string } };
@@ -187,4 +203,4 @@ export interface Spec {
 }
 
 /** A spec whose `distro: auto` has been resolved (compile needs a concrete target). */
-export type ConcreteSpec = Spec & { cluster: { name: string; distro: Distro } };
+export type ConcreteSpec = Spec & { cluster: ClusterSpec & { distro: Distro } };

@@ -31,7 +31,7 @@ async function desiredCib(step: Step<"cib">, ctx: StepContext): Promise<string> 
   await run(ctx, "mkdir", ["-p", CACHE]);
   await run(ctx, "sh", ["-c", 'cibadmin --empty > "$1"', "sh", tmp]);
   ctx.log(`building the desired CIB (${commands.length} pcs commands in one process)`);
-  await run(ctx, "/usr/bin/python3", [batch, "-f", tmp], { stdin: JSON.stringify(commands) });
+  await run(ctx, step.params.python, [batch, "-f", tmp], { stdin: JSON.stringify(commands) });
   await run(ctx, "mv", ["-f", tmp, path]);
   return path;
 }
@@ -39,7 +39,7 @@ async function desiredCib(step: Step<"cib">, ctx: StepContext): Promise<string> 
 async function sync(step: Step<"cib">, ctx: StepContext, mode: "check" | "apply"): Promise<CibChange[]> {
   const desired = await desiredCib(step, ctx);
   const script = await shipScript(ctx, "cib_sync.py");
-  const out = await run(ctx, "/usr/bin/python3", [script, mode, desired]);
+  const out = await run(ctx, step.params.python, [script, mode, desired]);
   return (JSON.parse(out.stdout) as { changes: CibChange[] }).changes;
 }
 

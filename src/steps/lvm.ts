@@ -144,3 +144,33 @@ export const lvRefresh: StepHandler<"lv-refresh"> = {
     await runAll(ctx, step.params.commands);
   },
 };
+
+const DEVICES_FILE = "/etc/lvm/devices/system.devices";
+
+/**
+ * Whether LVM on this node reads a devices file: use_devicesfile on (EL9's default) and the
+ * file present. Without the file LVM falls back to the lvm.conf filter even when it is on.
+ */
+async function devicesFileInUse(ctx: Parameters<StepHandler<"lvm-device">["check"]>[1]): Promise<boolean> {
+  const setting = await probe(ctx, "lvmconfig", ["--typeconfig", "full", "devices/use_devicesfile"]);
+  if (!/use_devicesfile\s*=\s*1/.test(setting.stdout)) return false;
+  return (await probe(ctx, "test", ["-e", DEVICES_FILE])).code === 0;
+}
+
+/** `lvmdevices` lists `Device /dev/drbd0 IDTYPE=devname IDNAME=/dev/drbd0 DEVNAME=/dev/drbd0 PVID=…`. */
+export function listsDevice(lvmdevices: string, device: string): boolean {
+  return lvmdevices.split(/\s+/).some((token) => token === `IDNAME=${device}` || token === `DEVNAME=${device}`);
+}
+
+export const lvmDevice: StepHandler<"lvm-device"> = {
+  async check(step, ctx) {
+    // Creating a devices file where there is none would hide every other PV on the node.
+    if (!(await devicesFileInUse(ctx))) return { status: "ok", note: "no LVM devices file in use: lvmlocal.conf's filter decides" };
+    const listed = await probe(ctx, "lvmdevices", []);
+    if (listsDevice(listed.stdout, step.params.device)) return { status: "ok" };
+    return { status: "change", reason: `lvmdevices --adddev ${step.params.device}` };
+  },
+  async apply(step, ctx) {
+    await runAll(ctx, step.params.commands);
+  },
+};

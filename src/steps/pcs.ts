@@ -1,7 +1,10 @@
 import type { StepHandler } from "./types.js";
 import { probe, run } from "./util.js";
 
-/** Compares the password with the shadow hash on the node; the password travels on stdin only. */
+/**
+ * Compares the password with the shadow hash on the node; the password travels on stdin only.
+ * Python 2.7 (EL7) to 3.12: `crypt` left the standard library only in 3.13, which no target ships.
+ */
 const VERIFY_PASSWORD = `
 import crypt, sys
 user = sys.argv[1]
@@ -13,7 +16,7 @@ sys.exit(0 if ok else 1)
 
 export const haclusterPassword: StepHandler<"hacluster-password"> = {
   async check(step, ctx) {
-    const r = await probe(ctx, "python3", ["-W", "ignore", "-c", VERIFY_PASSWORD, step.params.user], { stdin: ctx.secrets.get(step.params.secret) });
+    const r = await probe(ctx, step.params.python, ["-W", "ignore", "-c", VERIFY_PASSWORD, step.params.user], { stdin: ctx.secrets.get(step.params.secret) });
     return r.code === 0 ? { status: "ok" } : { status: "change", reason: `set the ${step.params.user} password (not shown: secret)` };
   },
   async apply(step, ctx) {

@@ -3,8 +3,9 @@ import { clusterReady, clusterStart, waitResources } from "./cluster.js";
 import { createMd, initialSync, resize, up } from "./drbd.js";
 import { file, secretFile } from "./files.js";
 import { gfs2Grow, gfs2Journals, mkfsGfs2 } from "./gfs2.js";
-import { lvcreate, lvextend, lvRefresh, pvcreate, pvresize, vgcreate } from "./lvm.js";
+import { lvcreate, lvextend, lvmDevice, lvRefresh, pvcreate, pvresize, vgcreate } from "./lvm.js";
 import { haclusterPassword, pcsAuth } from "./pcs.js";
+import { repos } from "./repos.js";
 import { sbdDevice } from "./sbd.js";
 import { cibRemove, clusterDestroy, drbdDown, drbdWipeMd, gfs2Unmounted, lvDeactivate, lvmRemove, wipeDevice } from "./teardown.js";
 import { hostname, hosts, packages, service } from "./system.js";
@@ -12,6 +13,7 @@ import type { HandlerRegistry } from "./types.js";
 
 /** Every step kind the compilers (apply and destroy) emit has exactly one handler here (the type checks it). */
 export const handlers: HandlerRegistry = {
+  repos,
   packages,
   hostname,
   hosts,
@@ -29,6 +31,7 @@ export const handlers: HandlerRegistry = {
   "drbd-resize": resize,
   cib,
   "wait-resources": waitResources,
+  "lvm-device": lvmDevice,
   pvcreate,
   pvresize,
   vgcreate,

@@ -5,22 +5,39 @@ need a loop on the node itself (one SSH round trip per measurement, not per oper
   bench_node.py facts MOUNTPOINT DEVICE RESOURCE...   JSON: cluster, DRBD, DLM, mount, versions
   bench_node.py coherence lead|echo DIR ROUNDS SECONDS
   bench_node.py meta DIR PREFIX COUNT
+
+It runs in the interpreter pcs runs on, Python 2.7 (EL7) to 3.12, so it keeps to what all of
+them have.
 """
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
+import threading
 import time
+
+try:
+    from shutil import which
+except ImportError:  # Python 2
+    from distutils.spawn import find_executable as which
+
+clock = getattr(time, "monotonic", time.time)
 
 
 def out(argv):
     try:
-        r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
-    except (OSError, subprocess.TimeoutExpired) as e:
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    except OSError as e:
         return {"code": 127, "text": str(e)}
-    return {"code": r.returncode, "text": r.stdout.decode("utf-8", "replace").strip()}
+    # A hung tool (crm_mon on a node losing quorum) must not hang the bench.
+    timer = threading.Timer(120, process.kill)
+    timer.start()
+    try:
+        text = process.communicate()[0]
+    finally:
+        timer.cancel()
+    return {"code": process.returncode, "text": text.decode("utf-8", "replace").strip()}
 
 
 def first_line(argv):
@@ -32,7 +49,7 @@ def drbd_version():
     try:
         with open("/proc/drbd") as f:
             return f.readline().strip()
-    except OSError:
+    except (IOError, OSError):
         return first_line(["drbdadm", "--version"])
 
 
@@ -47,10 +64,10 @@ def facts(mountpoint, device, resources):
         "dlm": out(["dlm_tool", "ls"]),
         "mount": out(["findmnt", "-n", "-o", "SOURCE,FSTYPE,OPTIONS", "-M", mountpoint]),
         "tunegfs2": out(["tunegfs2", "-l", device]),
-        "tools": {t: shutil.which(t) is not None for t in ("fio", "iperf3", "ping_pong", "ping")},
+        "tools": {t: which(t) is not None for t in ("fio", "iperf3", "ping_pong", "ping")},
         "journals": sum(1 for line in journals["text"].splitlines() if re.match(r"journal[0-9]", line)) if journals["code"] == 0 else -1,
         "versions": {
-            "kernel": os.uname().release,
+            "kernel": os.uname()[2],
             "drbd": drbd_version(),
             "gfs2Utils": first_line(["mkfs.gfs2", "-V"]),
             "pacemaker": first_line(["pacemakerd", "--version"]),
@@ -66,14 +83,14 @@ def read_round(path):
         with open(path, "rb") as f:
             data = f.read(32)
         return int(data.split(b"\n")[0] or b"0")
-    except (OSError, ValueError):
+    except (IOError, OSError, ValueError):
         return 0
 
 
 def write_round(path, n):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
-        os.pwrite(fd, b"%d\n" % n, 0)
+        os.write(fd, ("%d\n" % n).encode("ascii"))
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -84,21 +101,21 @@ def coherence(role, directory, rounds, seconds):
     Only the lead's clock is used, so the two nodes' clocks never need to agree."""
     ping = os.path.join(directory, "ping")
     pong = os.path.join(directory, "pong")
-    deadline = time.monotonic() + seconds
+    deadline = clock() + seconds
     samples = []
     if role == "lead":
         for k in range(1, rounds + 1):
-            t0 = time.monotonic()
+            t0 = clock()
             write_round(ping, k)
             while read_round(pong) < k:
-                if time.monotonic() > deadline:
+                if clock() > deadline:
                     print(json.dumps({"role": role, "samples": samples}))
                     return
                 time.sleep(0.0005)
-            samples.append(int((time.monotonic() - t0) * 1e6))
+            samples.append(int((clock() - t0) * 1e6))
     else:
         answered = 0
-        while answered < rounds and time.monotonic() < deadline:
+        while answered < rounds and clock() < deadline:
             k = read_round(ping)
             if k > answered:
                 write_round(pong, k)
@@ -112,14 +129,14 @@ def coherence(role, directory, rounds, seconds):
 def meta(directory, prefix, count):
     """create, stat and unlink COUNT empty files; the rate of all three kinds together."""
     names = [os.path.join(directory, "%s-%06d" % (prefix, i)) for i in range(count)]
-    t0 = time.monotonic()
+    t0 = clock()
     for n in names:
         os.close(os.open(n, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
     for n in names:
         os.stat(n)
     for n in names:
         os.unlink(n)
-    elapsed = time.monotonic() - t0
+    elapsed = clock() - t0
     print(json.dumps({"ops": 3 * count, "seconds": elapsed}))
 
 

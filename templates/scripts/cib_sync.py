@@ -11,10 +11,16 @@ is left alone. Output: one JSON object {"changes": [...], "pushed": bool}.
 apply builds the merged CIB, diffs it against the live one with crm_diff and applies the
 patch with cibadmin --patch: only the difference travels, and a concurrent change to the
 CIB makes the patch fail, so the whole read-merge-patch is retried.
+
+It runs in the interpreter pcs runs on, Python 2.7 (EL7) to 3.12, so it keeps to what all of
+them have (no f-strings, subprocess.run or ET.canonicalize).
 """
+from __future__ import print_function
+
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,11 +30,19 @@ PROPERTY_SET = "cib-bootstrap-options"
 
 
 def canonical(elem):
-    return ET.canonicalize(ET.tostring(elem, encoding="unicode"), strip_text=True)
+    """What makes two elements the same configuration: tag, attributes in any order, text
+    without surrounding whitespace, and children in order (formatting is not configuration)."""
+    return (elem.tag, sorted(elem.attrib.items()), (elem.text or "").strip(), [canonical(child) for child in elem])
+
+
+def run(argv, stdin=None):
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    out, err = process.communicate(stdin)
+    return process.returncode, out, err
 
 
 def section(cib, name):
-    found = cib.find(f"configuration/{name}")
+    found = cib.find("configuration/" + name)
     if found is None:
         found = ET.SubElement(cib.find("configuration"), name)
     return found
@@ -83,23 +97,29 @@ def merged(live, desired):
 
 
 def live_cib():
-    return ET.fromstring(subprocess.run(["cibadmin", "--query"], check=True, capture_output=True, text=True).stdout)
+    code, out, err = run(["cibadmin", "--query"])
+    if code != 0:
+        sys.exit("cibadmin --query failed: " + err.strip())
+    return ET.fromstring(out)
 
 
 def push(live, desired):
-    with tempfile.TemporaryDirectory() as tmp:
+    tmp = tempfile.mkdtemp()
+    try:
         old, new = os.path.join(tmp, "live.xml"), os.path.join(tmp, "new.xml")
         ET.ElementTree(live).write(old)
         ET.ElementTree(merged(live, desired)).write(new)
-        diff = subprocess.run(["crm_diff", "--no-version", "-o", old, "-n", new], capture_output=True, text=True)
-        if diff.returncode == 0:
+        code, diff, err = run(["crm_diff", "--no-version", "-o", old, "-n", new])
+        if code == 0:
             return True
-        if diff.returncode != 1:
-            sys.exit(f"crm_diff failed: {diff.stderr.strip()}")
-        patch = subprocess.run(["cibadmin", "--patch", "--xml-pipe"], input=diff.stdout, capture_output=True, text=True)
-        if patch.returncode != 0:
-            print(f"cibadmin --patch failed: {patch.stderr.strip()}", file=sys.stderr)
-        return patch.returncode == 0
+        if code != 1:
+            sys.exit("crm_diff failed: " + err.strip())
+        code, _, err = run(["cibadmin", "--patch", "--xml-pipe"], diff)
+        if code != 0:
+            print("cibadmin --patch failed: " + err.strip(), file=sys.stderr)
+        return code == 0
+    finally:
+        shutil.rmtree(tmp)
 
 
 def main():

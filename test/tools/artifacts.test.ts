@@ -1,6 +1,19 @@
 /**
  * The rendered artifacts of every valid fixture, judged by the tools that will consume them,
  * and mutated artifacts proving each judgement can fail.
+ *
+ * What this Debian 12 machine's tools can and cannot judge, per target:
+ * - corosync.conf: corosync 3's `corosync -t` checks every target; EL7's corosync 2 config is
+ *   checked with its udpu crypto lines dropped (corosync 3 refuses crypto on udpu).
+ * - DRBD: drbdadm 9.22 parses 8.4 files (Debian 12, Ubuntu 24.04, EL7) through drbdadm-84
+ *   and 9 files (EL8, EL9) itself, as each node.
+ * - CIB: pcs 0.11 replays the commands of every target but EL7 (Debian, Ubuntu, EL9, and
+ *   EL8's pcs 0.10 commands, whose Master/Slave role names pcs 0.11 still accepts), then
+ *   crm_simulate. Not checkable here: EL7's pcs 0.9 syntax (`pcs cluster auth`, `master`
+ *   resources), pinned by the snapshots only; pcs 0.10's own parser.
+ * - mkfs.gfs2 arguments: every target, with this machine's gfs2-utils.
+ * - Not here at all: package and repository names (dnf/yum), LVM's devices file, EL7's
+ *   clvmd and lvmetad settings: snapshots and the step contracts on a simulated node.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +25,7 @@ import type { Plan } from "../../src/plan/types.js";
 import { checkCib, checkCorosync, checkDrbd, checkMkfs, pcsArgvs, scratchDir } from "./checkers.js";
 import { orderingFailures, placementFailures, shapeOf } from "./expectations.js";
 
-const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
+const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
 
 interface Rendered {
   plan: Plan;

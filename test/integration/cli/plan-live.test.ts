@@ -192,6 +192,8 @@ interface SpecOptions {
   disk: string;
   /** The authkey file, relative to the spec. */
   authkey?: string;
+  /** Default debian12, what this machine is. */
+  distro?: string;
 }
 
 let specs = 0;
@@ -202,7 +204,7 @@ async function writeSpec(o: SpecOptions): Promise<string> {
   await writeFile(
     file,
     `apiVersion: gfsdeploy/v1
-cluster: { name: plantest, distro: debian12 }
+cluster: { name: plantest, distro: ${o.distro ?? "debian12"} }
 ssh: { user: root, identityFile: ${node1.identityFile}, knownHosts: ${o.knownHosts} }
 nodes:
   - { name: node1, host: 127.0.0.1, ring0: 10.0.0.1, ssh: { port: ${o.ports[0]} } }
@@ -418,6 +420,21 @@ async function blankLoopDevices(count: number): Promise<string[]> {
   }
   return blank.slice(0, count);
 }
+
+describe("gfsdeploy plan with distro: auto", () => {
+  it("reads the nodes' /etc/os-release (this Debian 12 machine) and checks the debian12 plan", async () => {
+    const named = await compiledSteps(await reachable());
+    const spec = await reachable({ distro: "auto" });
+
+    const r = await cli("plan", "--json", spec);
+
+    const stream = events(r.out);
+    expect(r.err).toBe("");
+    expect([...stepEnds(stream).keys()].sort()).toEqual(named.map((s) => s.id).sort());
+    expect(r.code).toBe(1);
+    expect(blocked).toEqual([]);
+  });
+});
 
 describe("gfsdeploy plan on the controller", () => {
   it("does not generate a missing authkey: the authkey steps report it as a change instead", async () => {

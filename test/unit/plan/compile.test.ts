@@ -93,6 +93,47 @@ describe("compile", () => {
     expect(() => compile(spec, templates, site)).toThrow(PlanError);
   });
 
+  it("EL nodes enable their repositories before installing, Debian nodes have no such step", () => {
+    const el9 = planOf("el9");
+    for (const node of ["rhel-a", "rhel-b"]) expect(ancestors(el9, `${node}/packages`)).toEqual(new Set([`${node}/repos`]));
+    expect(el9.steps.find((s) => s.id === "rhel-a/repos")?.params).toMatchObject({ enable: ["highavailability", "resilientstorage"] });
+    expect(planOf("el8-drbd9").steps.find((s) => s.id === "n1/repos")?.params).toMatchObject({ manager: "dnf", enable: ["ha", "resilientstorage"] });
+    expect(planOf("debian12-lvmlockd").steps.filter((s) => s.kind === "repos" || s.kind === "lvm-device")).toEqual([]);
+  });
+
+  it("cluster.repos replaces the default ids, and elrepo: false drops ELRepo", () => {
+    const spec = specOf("el9");
+    spec.cluster.repos = ["rhel-9-for-x86_64-highavailability-rpms", "rhel-9-for-x86_64-resilientstorage-rpms"];
+    spec.cluster.elrepo = false;
+    expect(compile(spec, templates, site).steps.find((s) => s.id === "rhel-b/repos")?.params).toEqual({ manager: "dnf", releasePackages: [], enable: spec.cluster.repos });
+  });
+
+  it("on EL with lvmlockd every node lists the DRBD device in its LVM devices file before the PV is made", () => {
+    for (const [fixture, nodes] of [["el9", ["rhel-a", "rhel-b"]], ["el8-drbd9", ["n1", "n2"]]] as const) {
+      const plan = planOf(fixture);
+      const pv = plan.steps.find((s) => s.kind === "pvcreate") as AnyStep;
+      const device = pv.kind === "pvcreate" ? pv.params.device : "";
+      const listed = plan.steps.filter((s) => s.kind === "lvm-device");
+      expect(listed.map((s) => [s.host, s.params.commands])).toEqual(nodes.map((n) => [n, [["lvmdevices", "--adddev", device]]]));
+      for (const s of listed) expect(ancestors(plan, pv.id)).toContain(s.id);
+    }
+  });
+
+  it("el7 with clvmd turns lvmetad off, as lvmconf --enable-cluster does", () => {
+    const plan = planOf("el7-clvmd");
+    const conf = plan.steps.find((s) => s.id === "kvm1/lvm/conf");
+    expect(conf?.kind === "file" ? conf.params.content : "").toMatch(/locking_type = 3\n\s+use_lvmetad = 0\n/);
+    expect(plan.steps.filter((s) => s.host === "kvm2" && s.kind === "service" && s.params.unit.startsWith("lvm2-lvmetad")).map((s) => s.params)).toEqual([
+      { unit: "lvm2-lvmetad.socket", enabled: false, active: false },
+      { unit: "lvm2-lvmetad.service", enabled: false, active: false },
+    ]);
+  });
+
+  it("runs the helper scripts in the interpreter pcs runs on", () => {
+    const pythons = (fixture: string) => [...new Set(planOf(fixture).steps.flatMap((s) => (s.kind === "cib" || s.kind === "hacluster-password" ? [s.params.python] : [])))];
+    expect([pythons("el7-clvmd"), pythons("el8-drbd9"), pythons("el9")]).toEqual([["/usr/bin/python"], ["/usr/libexec/platform-python"], ["/usr/bin/python3"]]);
+  });
+
   it("names a dependency cycle by its whole route", () => {
     const step = (id: string, dep: string): AnyStep => ({ id, host: "n", kind: "hostname", params: { name: "n" }, dependsOn: [dep], source: "", phase: "prepare", title: "", destructive: false });
     expect(() => topologicalOrder([step("a", "c"), step("b", "a"), step("c", "b")], () => 0)).toThrow(/dependency cycle: (a => c => b => a|c => b => a => c|b => a => c => b)/);

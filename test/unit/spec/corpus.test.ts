@@ -110,6 +110,10 @@ const corpus: Record<string, Expected[]> = {
   "drbd9-on-debian12": [
     { at: "20:12", path: "drbd.version", message: "debian12 ships the in-tree DRBD 8.4 kernel module", hint: "use version: auto (8.4) on this distro" },
   ],
+  "repos-on-debian12": [
+    { at: "6:10", path: "cluster.repos", message: "debian12 takes its cluster packages from its own archive", hint: "remove cluster.repos: it names EL repositories (dnf/yum) only" },
+    { at: "7:11", path: "cluster.elrepo", message: "debian12 ships DRBD in its own kernel and archive", hint: "remove cluster.elrepo: ELRepo is for EL targets only" },
+  ],
   "drbd9-on-el7": [{ at: "20:12", path: "drbd.version", message: "gfsdeploy drives DRBD 8.4 on el7 (kmod-drbd84)", hint: "use version: auto (8.4) on el7" }],
 
   // ---- DRBD ----

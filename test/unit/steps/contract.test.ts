@@ -12,7 +12,7 @@ import type { AnyStep, StepKind } from "../../../src/plan/types.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { CheckResult } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
-import { apply, check, contextFor, el7Plan, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
+import { apply, check, contextFor, el7Plan, el9Plan, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, readOnlyCheck, stepOf, testbedPlan, AUTHKEY, CLUSTER_PACKAGES, IPMI_PASSWORDS, RESTART_MARKER } from "./harness.js";
 import { drbdDeviceBytes, NodeSim, PCS_TOKENS, type Signature } from "./node-sim.js";
 
 interface ContractCase {
@@ -31,6 +31,25 @@ interface ContractCase {
 }
 
 const L = <K extends StepKind>(id: string, kind: K) => stepOf(lvmlockdPlan, id, kind);
+const E = <K extends StepKind>(id: string, kind: K) => stepOf(el9Plan, id, kind);
+
+/** A Rocky 9 node as installed: the add-on repositories defined but disabled, no ELRepo. */
+function rockyNode(name: string): NodeSim {
+  const sim = new NodeSim(name);
+  for (const [id, enabled] of [["baseos", true], ["appstream", true], ["highavailability", false], ["resilientstorage", false]] as const) sim.state.repos.set(id, enabled);
+  return sim;
+}
+
+const SYSTEM_DEVICES = "IDTYPE=sys_wwid IDNAME=eui.0025385b71b07e2f DEVNAME=/dev/nvme0n1p3 PVID=Xr2ewd0ANtTqXvsvm1vUW1BC0VmKDhaT PART=3";
+
+/** An EL9 node with DRBD up: LVM's devices file on (the installer's) and listing the system disk only. */
+function devicesFileNode(name: string): NodeSim {
+  const sim = new NodeSim(name);
+  sim.state.useDevicesFile = true;
+  sim.state.devices.set("/dev/drbd0", { present: true });
+  sim.t.setFile("/etc/lvm/devices/system.devices", `# LVM uses devices listed in this file.\nVERSION=1.1.1\n${SYSTEM_DEVICES}\n`);
+  return sim;
+}
 const T = <K extends StepKind>(id: string, kind: K) => stepOf(testbedPlan, id, kind);
 
 const corosyncConf = L("node1/corosync/conf", "file");
@@ -254,6 +273,18 @@ const teardownCases: Pick<Record<StepKind, ContractCase[]>, "cib-remove" | "gfs2
 
 const cases: Record<StepKind, ContractCase[]> = {
   ...teardownCases,
+  repos: [
+    {
+      given: "Rocky 9 with HighAvailability and ResilientStorage disabled and no ELRepo",
+      step: E("rhel-a/repos", "repos"),
+      node: () => rockyNode("rhel-a"),
+      expectFirst: (r) => expect(r).toEqual({ status: "change", reason: "install elrepo-release, enable highavailability resilientstorage" }),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["dnf install -y https://www.elrepo.org/elrepo-release-9.el9.elrepo.noarch.rpm", "dnf config-manager --set-enabled highavailability resilientstorage"]);
+        expect([...sim.state.repos].filter(([, on]) => on).map(([id]) => id)).toEqual(["baseos", "appstream", "highavailability", "resilientstorage", "elrepo"]);
+      },
+    },
+  ],
   packages: [{ given: "two of the cluster packages installed", step: L("node1/packages", "packages"), node: () => new NodeSim("node1").install("corosync", "pcs") }],
   hostname: [{ given: "the installer's hostname 'debian'", step: L("node2/hostname", "hostname"), node: () => new NodeSim("node2") }],
   hosts: [
@@ -541,6 +572,17 @@ const cases: Record<StepKind, ContractCase[]> = {
       },
     },
   ],
+  "lvm-device": [
+    {
+      given: "EL9's devices file in use, listing only the system disk",
+      step: E("rhel-b/lvm/devices/drbd0", "lvm-device"),
+      node: () => devicesFileNode("rhel-b"),
+      then: (sim) => {
+        expect(sim.mutations).toEqual(["lvmdevices --adddev /dev/drbd0"]);
+        expect(sim.t.fileText("/etc/lvm/devices/system.devices")).toContain(`${SYSTEM_DEVICES}\nIDTYPE=devname IDNAME=/dev/drbd0 DEVNAME=/dev/drbd0`);
+      },
+    },
+  ],
   pvcreate: [{ given: "r0 promoted here, /dev/drbd0 blank", step: L("cluster/lvm/pv/drbd0", "pvcreate"), node: storageNode }],
   vgcreate: [{ given: "a PV on /dev/drbd0 in no VG", step: L("cluster/lvm/vg/vg_gfs", "vgcreate"), node: () => storageNode().pv("/dev/drbd0"), then: (sim) => expect(sim.state.vgs.get("vg_gfs")?.lockType).toBe("dlm") }],
   lvcreate: [
@@ -679,6 +721,29 @@ describe("step contract on other dialects", () => {
     expect(sim.t.fileText(PCS_TOKENS)).toContain('"kvm2"');
     // THEN check sees the tokens
     expect(await check(step, ctx)).toMatchObject({ status: "ok" });
+  });
+});
+
+describe("EL repositories and the LVM devices file", () => {
+  it("repos refuses a repository id no file on the node defines, naming cluster.repos, and changes nothing", async () => {
+    // GIVEN a RHEL 9 node: its add-on repositories have subscription-manager's ids
+    const sim = new NodeSim("rhel-a");
+    sim.state.repos.set("rhel-9-for-x86_64-highavailability-rpms", false).set("rhel-9-for-x86_64-resilientstorage-rpms", false);
+    const r = await readOnlyCheck(sim, E("rhel-a/repos", "repos"), contextFor(sim));
+    expect(r).toMatchObject({ status: "refuse", reason: "no repository highavailability, resilientstorage is defined on this node", hint: expect.stringContaining("set cluster.repos") as unknown });
+    expect(sim.mutations).toEqual([]);
+  });
+
+  it.each([
+    ["use_devicesfile=0 (EL8's default)", false, true],
+    ["use_devicesfile=1 but no devices file", true, false],
+  ])("lvm-device leaves LVM alone with %s: creating a devices file would hide the node's other PVs", async (_, on, withFile) => {
+    const sim = devicesFileNode("rhel-b");
+    sim.state.useDevicesFile = on;
+    if (!withFile) sim.t.files.delete("/etc/lvm/devices/system.devices");
+    const r = await readOnlyCheck(sim, E("rhel-b/lvm/devices/drbd0", "lvm-device"), contextFor(sim));
+    expect(r).toEqual({ status: "ok", note: "no LVM devices file in use: lvmlocal.conf's filter decides" });
+    expect(sim.mutations).toEqual([]);
   });
 });
 

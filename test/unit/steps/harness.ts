@@ -33,6 +33,8 @@ export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/deb
 export const testbedPlan = planOf("inventories/testbed/cluster.yaml");
 /** el7-clvmd: pcs 0.9. */
 export const el7Plan = planOf("test/fixtures/specs/el7-clvmd/cluster.yaml");
+/** el9: dnf repositories, ELRepo, lvmlockd with the LVM devices file. */
+export const el9Plan = planOf("test/fixtures/specs/el9/cluster.yaml");
 
 /** A real step of a compiled plan, checked to be of the kind the test expects. */
 export function stepOf<K extends StepKind>(plan: Plan, id: string, kind: K): Step<K> {

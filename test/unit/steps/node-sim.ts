@@ -157,6 +157,10 @@ export interface NodeState {
   /** Top-level resource id → node → role, what crm_mon reports. */
   roles: Map<string, Map<string, string>>;
   failures: { opKey: string; node: string; reason: string }[];
+  /** EL: repository id → enabled, as dnf repolist reports them (none on a Debian node). */
+  repos: Map<string, boolean>;
+  /** EL: lvm.conf use_devicesfile (EL9 installs with 1). The file itself is /etc/lvm/devices/system.devices. */
+  useDevicesFile: boolean;
 }
 
 export interface RunningCorosync {
@@ -280,6 +284,8 @@ export class NodeSim {
       roles: new Map(),
       failures: [],
       dirs: new Set(),
+      repos: new Map(),
+      useDevicesFile: false,
     };
     this.t.setFile("/etc/hosts", DEBIAN_HOSTS);
     // Registered first, so it has the lowest priority: a test can still script a reply on top.
@@ -588,6 +594,14 @@ export class NodeSim {
         disk.signature = undefined;
         return ok();
       }
+      case "rpm":
+        return this.rpm(args);
+      case "dnf":
+        return this.dnf(args, call);
+      case "lvmconfig":
+        return args.join(" ") === "--typeconfig full devices/use_devicesfile" ? ok(`use_devicesfile=${this.state.useDevicesFile ? 1 : 0}\n`) : undefined;
+      case "lvmdevices":
+        return this.lvmdevices(args, call);
       case "pvs":
       case "vgs":
         return this.lvmReport(command, args);
@@ -956,6 +970,61 @@ export class NodeSim {
     r.metadata = false;
     if (disk?.signature?.type === "drbd") disk.signature = undefined;
     return ok("Do you really want to wipe out the DRBD meta data?\n*** confirmation forced via --force option ***\nWiping meta data...\nDRBD meta data block successfully wiped out.\n");
+  }
+
+  /** `rpm -q --qf '%{NAME}\n' NAME…`: installed names, a line for each missing one, exit 1 if any is. */
+  private rpm(args: readonly string[]): ExecResult | undefined {
+    if (args[0] !== "-q" || args[1] !== "--qf" || args[2] !== "%{NAME}\\n") return undefined;
+    const names = args.slice(3);
+    const lines = names.map((n) => (this.state.packages.has(n) ? n : `package ${n} is not installed`));
+    return { code: names.every((n) => this.state.packages.has(n)) ? 0 : 1, stdout: lines.map((l) => `${l}\n`).join(""), stderr: "" };
+  }
+
+  /** dnf's repolist table, installs of release packages by URL, and config-manager --set-enabled. */
+  private dnf(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const [verb, ...rest] = args;
+    if (verb === "repolist" && rest.length === 1 && (rest[0] === "--enabled" || rest[0] === "--all")) {
+      const rows = [...this.state.repos].filter(([, enabled]) => enabled || rest[0] === "--all");
+      return ok(["repo id          repo name", ...rows.map(([id, enabled]) => `${id.padEnd(16)} ${id}${rest[0] === "--all" ? (enabled ? "  enabled" : "  disabled") : ""}`)].join("\n") + "\n");
+    }
+    if (verb === "install" && rest[0] === "-y" && rest.length > 1) {
+      this.mutate(call);
+      for (const url of rest.slice(1)) {
+        const name = /\/(elrepo-release)-[^/]+\.rpm$/.exec(url)?.[1];
+        if (!name) return fail(1, `Error: Unable to find a match: ${url}`);
+        this.state.packages.add(name);
+        this.state.repos.set("elrepo", true);
+      }
+      return ok();
+    }
+    if (verb === "config-manager" && rest[0] === "--set-enabled" && rest.length > 1) {
+      this.mutate(call);
+      const ids = rest.slice(1);
+      const unknown = ids.filter((id) => !this.state.repos.has(id));
+      if (unknown.length) return fail(1, `Error: No matching repo to modify: ${unknown.join(", ")}.`);
+      for (const id of ids) this.state.repos.set(id, true);
+      return ok();
+    }
+    return undefined;
+  }
+
+  /** The devices file as `lvmdevices` lists it, and `--adddev`, which creates the file when there is none. */
+  private lvmdevices(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
+    const file = "/etc/lvm/devices/system.devices";
+    const entries = (this.t.fileText(file) ?? "").split("\n").filter((l) => l.startsWith("IDTYPE="));
+    if (args.length === 0) {
+      if (!this.state.useDevicesFile) return fail(5, "  Devices file not enabled.");
+      return ok(entries.map((e) => `  Device ${/DEVNAME=(\S+)/.exec(e)?.[1] ?? "none"} ${e}\n`).join(""));
+    }
+    if (args.length === 2 && args[0] === "--adddev") {
+      this.mutate(call);
+      const device = args[1] as string;
+      if (!this.state.devices.get(device)?.present) return fail(5, `  Device ${device} not found.`);
+      const line = `IDTYPE=devname IDNAME=${device} DEVNAME=${device} PVID=none`;
+      this.t.setFile(file, ["# LVM uses devices listed in this file.", "VERSION=1.1.1", ...entries, line].join("\n") + "\n");
+      return ok();
+    }
+    return undefined;
   }
 
   private test(args: readonly string[]): ExecResult | undefined {

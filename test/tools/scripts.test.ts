@@ -1,0 +1,111 @@
+/**
+ * The node-side helper scripts run in the interpreter pcs runs on: Python 2.7 on EL7, 3.6
+ * (platform-python) on EL8, 3.9+ elsewhere. Each interpreter found here compiles and runs
+ * them. /usr/bin/python3 is always here (Debian 12's 3.11, with the real pcs, which
+ * artifacts.test.ts drives through pcs_batch.py); 2.7 and 3.6 are here where pyenv has them
+ * (this development machine) and are skipped where not, which leaves those paths to review.
+ */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+
+import { templatesDir } from "../../src/cli/templates.js";
+import { pythonFor } from "../../src/spec/defaults.js";
+import { scratchDir } from "./checkers.js";
+
+const scriptsDir = join(templatesDir, "scripts");
+const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".py"));
+
+const interpreters = [
+  { name: "python3 (Debian 12, like EL9 and Ubuntu 24.04)", path: "/usr/bin/python3", hasPcs: true },
+  { name: "python 3.6 (EL8 platform-python)", path: `${process.env.HOME ?? "/root"}/.pyenv/versions/3.6.15/bin/python`, hasPcs: false },
+  { name: "python 2.7 (EL7)", path: `${process.env.HOME ?? "/root"}/.pyenv/versions/2.7.18/bin/python`, hasPcs: false },
+];
+
+/** A directory with fake `cibadmin`/`crm_diff` that answer from files, to put first on PATH. */
+function fakeCluster(liveCib: string): { dir: string; env: Record<string, string> } {
+  const dir = scratchDir("fake-cluster");
+  writeFileSync(join(dir, "live.xml"), liveCib);
+  writeFileSync(join(dir, "cibadmin"), `#!/bin/sh\n[ "$1" = --query ] && exec cat "${dir}/live.xml"\nexit 1\n`, { mode: 0o755 });
+  return { dir, env: { PATH: `${dir}:${process.env.PATH ?? ""}` } };
+}
+
+const cib = (props: string, resources: string) =>
+  `<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options">${props}</cluster_property_set></crm_config><nodes/><resources>${resources}</resources><constraints/></configuration><status/></cib>`;
+
+it("the plan names the interpreter pcs runs on for each target", () => {
+  expect(["debian12", "ubuntu2404", "el9", "el8", "el7"].map((d) => pythonFor(d as Parameters<typeof pythonFor>[0]))).toEqual([
+    "/usr/bin/python3",
+    "/usr/bin/python3",
+    "/usr/bin/python3",
+    "/usr/libexec/platform-python",
+    "/usr/bin/python",
+  ]);
+});
+
+describe.each(interpreters)("$name", ({ path, hasPcs }) => {
+  const present = existsSync(path);
+
+  it.skipIf(!present).each(scripts)("compiles %s", async (script) => {
+    const r = await execa(path, ["-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')", join(scriptsDir, script)], { reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+  });
+
+  it.skipIf(!present)("cib_sync.py check reports a changed property and a missing resource, and ignores formatting and attribute order", async () => {
+    const desired = cib('<nvpair id="p1" name="stonith-enabled" value="true"/><nvpair id="p2" name="no-quorum-policy" value="freeze"/>', '<primitive id="dlm" class="ocf" provider="pacemaker" type="controld"/><primitive id="fs" class="ocf" type="Filesystem"/>');
+    const live = cib('<nvpair id="p1" name="stonith-enabled" value="false"/><nvpair name="no-quorum-policy" value="freeze" id="p2"/>', '\n  <primitive type="controld" provider="pacemaker" class="ocf" id="dlm"/>\n');
+    const cluster = fakeCluster(live);
+    writeFileSync(join(cluster.dir, "desired.xml"), desired);
+    const r = await execa(path, [join(scriptsDir, "cib_sync.py"), "check", join(cluster.dir, "desired.xml")], { env: cluster.env, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      changes: [
+        { kind: "property", id: "stonith-enabled", before: "false", after: "true" },
+        { kind: "add", id: "fs", tag: "primitive" },
+      ],
+      pushed: false,
+    });
+  });
+
+  it.skipIf(!present)("cib_sync.py says why when the live CIB cannot be read", async () => {
+    const cluster = fakeCluster(cib("", ""));
+    writeFileSync(join(cluster.dir, "cibadmin"), "#!/bin/sh\necho 'Could not connect to the CIB' >&2\nexit 102\n", { mode: 0o755 });
+    const failed = await execa(path, [join(scriptsDir, "cib_sync.py"), "check", join(cluster.dir, "live.xml")], { env: cluster.env, reject: false, all: true });
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain("cibadmin --query failed: Could not connect to the CIB");
+  });
+
+  it.skipIf(!present)("bench_node.py meta creates, stats and unlinks the files it counts", async () => {
+    const dir = scratchDir("bench-meta");
+    const r = await execa(path, [join(scriptsDir, "bench_node.py"), "meta", dir, "n1", "50"], { reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    expect((JSON.parse(r.stdout) as { ops: number }).ops).toBe(150);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.skipIf(!present)("bench_node.py facts reports missing tools as data, not a crash", async () => {
+    const r = await execa(path, [join(scriptsDir, "bench_node.py"), "facts", "/nonexistent", "/dev/null", "r0"], { env: { PATH: "/nonexistent" }, reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(0);
+    const facts = JSON.parse(r.stdout) as { crm_mon: { code: number }; tools: Record<string, boolean>; versions: { kernel: string } };
+    expect(facts.crm_mon.code).toBe(127);
+    expect(facts.tools).toEqual({ fio: false, iperf3: false, ping_pong: false, ping: false });
+    expect(facts.versions.kernel).toMatch(/^\d+\.\d+/);
+  });
+
+  // Without pcs in this interpreter, a stub pcs.app (the 0.9/0.10 entry point) stands in.
+  it.skipIf(!present || hasPcs)("pcs_batch.py runs each command line through pcs.app.main, captures its output and stops at the first failure", async () => {
+    const lib = scratchDir("pcs-stub");
+    mkdirSync(join(lib, "pcs"));
+    writeFileSync(join(lib, "pcs", "__init__.py"), "");
+    writeFileSync(join(lib, "pcs", "app.py"), "import sys\ndef main():\n    print(' '.join(sys.argv[1:]))\n    if 'bad' in sys.argv:\n        sys.exit(3)\n");
+    const r = await execa(path, [join(scriptsDir, "pcs_batch.py"), "-f", "cib.xml"], { env: { PYTHONPATH: lib }, input: JSON.stringify([["property", "set", "a=1"], ["resource", "bad"], ["never"]]), reject: false, all: true });
+    expect(r.exitCode, r.all).toBe(3);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { line: number; rc: number; stdout: string });
+    expect(lines.map((l) => [l.line, l.rc, l.stdout])).toEqual([
+      [1, 0, "-f cib.xml property set a=1\n"],
+      [2, 3, "-f cib.xml resource bad\n"],
+    ]);
+  });
+});
