@@ -1,9 +1,9 @@
 import { backingDisk, drbdDialect, pythonFor } from "../spec/defaults.js";
 import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
-import { PlanError } from "../errors.js";
 import type { Playbook } from "../playbook/types.js";
 import { PlanBuilder } from "./builder.js";
+import { concreteSpec } from "./concrete.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
 import { repos } from "./repos.js";
 import type { Plan, StepParams } from "./types.js";
@@ -54,13 +54,7 @@ function regexEscape(path: string): string {
  * dependency order, phase by phase in the playbook's order.
  */
 export function compile(input: Spec, templateSources: TemplateSources, playbook: Playbook): Plan {
-  if (playbook.workflow !== "apply") {
-    throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not an apply workflow`, "compile builds the apply plan: use an apply playbook such as site");
-  }
-  if (input.cluster.distro === "auto") {
-    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
-  }
-  const spec = input as ConcreteSpec;
+  const spec = concreteSpec(input, playbook, "apply", "compile builds the apply plan: use an apply playbook such as site");
   const dialect = drbdDialect(spec) as DrbdDialect;
   const pcs = pcsDialect(spec);
   const t = new TemplateSet(templateSources);

@@ -1,7 +1,7 @@
 import { backingDisk, drbdDialect } from "../spec/defaults.js";
-import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
-import { PlanError } from "../errors.js";
+import type { DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { PlanBuilder } from "./builder.js";
+import { concreteSpec } from "./concrete.js";
 import { fenceSecretPath, ids, pcsDialect } from "./cib.js";
 import type { Playbook } from "../playbook/types.js";
 import type { Plan } from "./types.js";
@@ -21,13 +21,7 @@ const STOP_TIMEOUT_SEC = 600;
  * the same data; with `wipe` the destructive steps remove it, each marked destructive.
  */
 export function compileDestroy(input: Spec, options: DestroyOptions, playbook: Playbook): Plan {
-  if (playbook.workflow !== "destroy") {
-    throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not a destroy workflow`, "the teardown plan follows a destroy playbook such as destroy");
-  }
-  if (input.cluster.distro === "auto") {
-    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
-  }
-  const spec = input as ConcreteSpec;
+  const spec = concreteSpec(input, playbook, "destroy", "the teardown plan follows a destroy playbook such as destroy");
   const pcs = pcsDialect(spec);
   const b = new PlanBuilder();
   const first = spec.nodes[0] as NodeSpec;

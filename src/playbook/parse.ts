@@ -1,7 +1,6 @@
 import { Ajv, type ValidateFunction } from "ajv";
 
 import type { Diagnostic } from "../errors.js";
-import { formatPath } from "../spec/path.js";
 import { schemaProblems, type Problem } from "../spec/shape.js";
 import { readYaml } from "../spec/yaml.js";
 import { playbookSchema } from "./schema.js";
@@ -31,11 +30,7 @@ const wording = {
 export function parsePlaybook(text: string, file: string): PlaybookResult {
   const read = readYaml(text, file);
   if (!read.ok) return read;
-  const { data, locator } = read;
-  const toDiagnostic = (p: Problem): Diagnostic => {
-    const pos = locator.locate(p.path, p.atKey);
-    return { file, line: pos.line, col: pos.col, path: formatPath(p.path), message: p.message, hint: p.hint };
-  };
+  const { data, diagnostic: toDiagnostic } = read;
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return { ok: false, diagnostics: [{ file, line: 1, col: 1, path: "", message: "the playbook must be a YAML mapping", hint: "start with name:, description:, workflow: and phases: (see playbooks/site.yaml)" }] };
   }

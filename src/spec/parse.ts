@@ -1,9 +1,8 @@
 import type { Diagnostic } from "../errors.js";
 import { applyDerivedDefaults } from "./defaults.js";
 import type { SourceLocator } from "./locate.js";
-import { formatPath } from "./path.js";
 import { checkRules } from "./rules.js";
-import { checkShape, type Problem } from "./shape.js";
+import { checkShape } from "./shape.js";
 import type { Distro, Spec } from "./types.js";
 import { readYaml } from "./yaml.js";
 
@@ -20,11 +19,7 @@ export type ParseResult =
 export function parseSpec(text: string, file: string, detected?: Distro): ParseResult {
   const read = readYaml(text, file);
   if (!read.ok) return read;
-  const { data, locator } = read;
-  const toDiagnostic = (p: Problem): Diagnostic => {
-    const pos = locator.locate(p.path, p.atKey);
-    return { file, line: pos.line, col: pos.col, path: formatPath(p.path), message: p.message, hint: p.hint };
-  };
+  const { data, locator, diagnostic: toDiagnostic } = read;
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return {
       ok: false,

@@ -2,8 +2,10 @@ import { LineCounter, parseDocument } from "yaml";
 
 import type { Diagnostic } from "../errors.js";
 import { SourceLocator } from "./locate.js";
+import { formatPath } from "./path.js";
+import type { Problem } from "./shape.js";
 
-export type YamlResult = { ok: true; data: unknown; locator: SourceLocator } | { ok: false; diagnostics: Diagnostic[] };
+export type YamlResult = { ok: true; data: unknown; locator: SourceLocator; diagnostic: (p: Problem) => Diagnostic } | { ok: false; diagnostics: Diagnostic[] };
 
 /**
  * YAML text → plain data and a locator for its positions, or every syntax error with its
@@ -28,5 +30,11 @@ export function readYaml(text: string, file: string): YamlResult {
       }),
     };
   }
-  return { ok: true, data: doc.toJS(), locator: new SourceLocator(doc, lines) };
+  const locator = new SourceLocator(doc, lines);
+  // A problem found in the data, placed at its line and column in this file.
+  const diagnostic = (p: Problem): Diagnostic => {
+    const pos = locator.locate(p.path, p.atKey);
+    return { file, line: pos.line, col: pos.col, path: formatPath(p.path), message: p.message, hint: p.hint };
+  };
+  return { ok: true, data: doc.toJS(), locator, diagnostic };
 }

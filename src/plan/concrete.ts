@@ -1,0 +1,17 @@
+import { PlanError } from "../errors.js";
+import type { Playbook, Workflow } from "../playbook/types.js";
+import type { ConcreteSpec, Spec } from "../spec/types.js";
+
+/**
+ * What every compiler checks first: the playbook is of the workflow it builds, and the spec
+ * names a distribution (`auto` is resolved from the nodes before compiling, never here).
+ */
+export function concreteSpec(input: Spec, playbook: Playbook, workflow: Workflow, hint: string): ConcreteSpec {
+  if (playbook.workflow !== workflow) {
+    throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not ${workflow === "apply" ? "an" : "a"} ${workflow} workflow`, hint);
+  }
+  if (input.cluster.distro === "auto") {
+    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
+  }
+  return input as ConcreteSpec;
+}
