@@ -7,6 +7,7 @@ import { UnhealthyError, UsageError } from "../errors.js";
 import { benchRun, healthGate, type BenchOptions, type BenchPhase } from "../bench/run.js";
 import { renderChart } from "../bench/chart.js";
 import { formatTable, reportJson } from "../bench/report.js";
+import { storeSummary } from "../bench/summary.js";
 import type { BenchReport } from "../bench/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { loadSpec } from "../spec/load.js";
@@ -73,6 +74,9 @@ export async function bench(file: string, flags: BenchFlags, out: (text: string)
     lock = await acquireClusterLock(transports, lockHolderText());
     await Promise.race([runPhases(run.phases, out, progress), interrupted]);
     const report = run.report();
+    // For `status`; a node that cannot keep it costs only that line, never the run's result.
+    const a = transports.get(nodeA.name);
+    if (a) await storeSummary(a, report).catch((e: unknown) => out(`bench: could not keep the summary for status on ${a.host}: ${e instanceof Error ? e.message : String(e)}\n`));
     out(formatTable(report));
     if (flags.json) writeFileSync(flags.json, reportJson(report));
     if (flags.chart) writeFileSync(flags.chart, await renderChart(report));
