@@ -1,13 +1,17 @@
 import { parseCrmMon, type ClusterState } from "../steps/crm.js";
 import type { Transport } from "../transport/types.js";
+import { drbdsetupSyncPercent, isDrbd8, procDrbdSyncPercent } from "./sync.js";
 
 /** What one node's own tools say about the stack (C tools only: no pcs, so it stays quick). */
 export interface NodeReading {
   node: string;
   /** Pacemaker's view from this node; undefined when crm_mon does not answer. */
   cluster?: ClusterState;
-  /** Per DRBD resource; a field is undefined when drbdadm could not say (resource down). */
-  drbd: { resource: string; role?: string; disk?: string; connection?: string }[];
+  /**
+   * Per DRBD resource; a field is undefined when drbdadm could not say (resource down).
+   * `syncPercent` is how far a running resync has got, when one runs and DRBD says.
+   */
+  drbd: { resource: string; role?: string; disk?: string; connection?: string; syncPercent?: number }[];
   /** DLM lockspace names. */
   lockspaces: string[];
   /** Mount points of mounted GFS2 filesystems. */
@@ -19,12 +23,29 @@ async function text(t: Transport, command: string, args: string[]): Promise<stri
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
+/** How far the resync of `resource` has got, or undefined when DRBD does not say. */
+async function readSyncPercent(t: Transport, resource: string): Promise<number | undefined> {
+  const proc = (await t.readFile("/proc/drbd"))?.toString() ?? "";
+  if (isDrbd8(proc)) {
+    // /proc/drbd names devices by minor only; a resource's first volume is the one shown.
+    const minor = /^\d+/.exec((await text(t, "drbdadm", ["sh-minor", resource])) ?? "")?.[0];
+    return minor === undefined ? undefined : procDrbdSyncPercent(proc, Number(minor));
+  }
+  const status = await text(t, "drbdsetup", ["status", resource, "--verbose", "--statistics"]);
+  return status === undefined ? undefined : drbdsetupSyncPercent(status);
+}
+
 /** Reads the node behind `t`. Read-only. */
 export async function readNode(t: Transport, resources: readonly string[]): Promise<NodeReading> {
   const mon = await text(t, "crm_mon", ["-1", "--output-as=xml"]);
   const drbd: NodeReading["drbd"] = [];
   for (const resource of resources) {
-    drbd.push({ resource, role: await text(t, "drbdadm", ["role", resource]), disk: await text(t, "drbdadm", ["dstate", resource]), connection: await text(t, "drbdadm", ["cstate", resource]) });
+    const state = { resource, role: await text(t, "drbdadm", ["role", resource]), disk: await text(t, "drbdadm", ["dstate", resource]), connection: await text(t, "drbdadm", ["cstate", resource]) };
+    // DRBD 8.4 says SyncSource/SyncTarget in cstate; DRBD 9 keeps cstate Connected during a
+    // resync, and only the Inconsistent disk gives it away.
+    const resyncing = /Sync/.test(state.connection ?? "") || /Inconsistent/.test(state.disk ?? "");
+    const syncPercent = resyncing ? await readSyncPercent(t, resource) : undefined;
+    drbd.push(syncPercent === undefined ? state : { ...state, syncPercent });
   }
   const lockspaces = [...((await text(t, "dlm_tool", ["ls"])) ?? "").matchAll(/^name\s+(\S+)/gm)].map((m) => m[1] as string);
   const gfs2Mounts = ((await text(t, "findmnt", ["-n", "-t", "gfs2", "-o", "TARGET"])) ?? "").split("\n").filter(Boolean);

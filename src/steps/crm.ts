@@ -9,6 +9,11 @@ export interface ClusterState {
   roles: Map<string, Map<string, string>>;
   /** Failed actions: `resource op on node: reason`. */
   failures: string[];
+  /**
+   * Ids of the fence devices (primitives of class stonith), listed even when stopped: a
+   * stopped resource names no node, so `roles` alone cannot tell that it exists.
+   */
+  fenceDevices: string[];
 }
 
 interface MonNode {
@@ -17,6 +22,7 @@ interface MonNode {
 }
 interface MonResource {
   id: string;
+  resource_agent?: string;
   role?: string;
   node?: MonNode[];
 }
@@ -80,6 +86,7 @@ export function parseCrmMon(xml: string): ClusterState {
     online: (doc.nodes?.node ?? []).filter((n) => n.online === "true").map((n) => n.name),
     roles,
     failures: (doc.failures?.failure ?? []).map((f) => `${f.op_key ?? "?"} on ${f.node ?? "?"}: ${f.exitreason || f.status || "failed"}`),
+    fenceDevices: (doc.resources?.resource ?? []).filter((r) => r.resource_agent?.startsWith("stonith:")).map((r) => r.id),
   };
 }
 
