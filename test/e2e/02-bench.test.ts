@@ -50,4 +50,11 @@ describe("gfsdeploy bench on the QEMU test bed", () => {
     expect(await on("node1", "md5sum /srv/data/from-node1 /srv/data/from-node2; ls -A /srv/data | sort")).toBe(before);
     expect(await on("node1", "lvs --noheadings -o lv_name vg_gfs")).not.toMatch(/gfsdeploy_bench/);
   });
+
+  it("status then shows the fence device started and this run as the last bench", async () => {
+    const r = await timed("status after bench", () => gfsdeploy("status", SPEC));
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/^stonith: sbd-fence started on node\d$/m);
+    expect(r.out).toMatch(/^last bench: \d{4}-\d\d-\d\d \d\d:\d\d UTC data passed; /m);
+  });
 });
