@@ -136,7 +136,19 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     const sysconfig = t.render("sbd/sbd", { devices: sbd.devices.join(";"), watchdog: sbd.watchdog, watchdogTimeout: sbd.watchdogTimeout });
     for (const n of spec.nodes) {
       b.add({ id: per(n, "sbd/config"), host: n.name, kind: "file", params: { path: el ? "/etc/sysconfig/sbd" : "/etc/default/sbd", content: sysconfig, mode: 0o644, ...root }, dependsOn: [per(n, "packages")], source: "stonith.sbd", phase: "fencing", title: "SBD settings" });
-      b.add({ id: per(n, "service/sbd.service"), host: n.name, kind: "service", params: { unit: "sbd.service", enabled: true }, dependsOn: [per(n, "sbd/config"), sbdDevice], source: "stonith.sbd", phase: "fencing", title: "sbd starts with the cluster" });
+      // SBD_DELAY_START holds sbd (and with it the cluster) for msgwait at start: its start
+      // must be allowed longer than that, and systemd's default is 90 s.
+      b.add({
+        id: per(n, "sbd/start-timeout"),
+        host: n.name,
+        kind: "file",
+        params: { path: "/etc/systemd/system/sbd.service.d/gfsdeploy-start-timeout.conf", content: `# Managed by gfsdeploy: msgwait (${msgwait} s) of start delay, then time to start.\n[Service]\nTimeoutStartSec=${msgwait + 120}\n`, mode: 0o644, ...root, onChange: "systemd-reload" },
+        dependsOn: [per(n, "packages")],
+        source: "stonith.sbd",
+        phase: "fencing",
+        title: "sbd may take msgwait to start",
+      });
+      b.add({ id: per(n, "service/sbd.service"), host: n.name, kind: "service", params: { unit: "sbd.service", enabled: true }, dependsOn: [per(n, "sbd/config"), per(n, "sbd/start-timeout"), sbdDevice], source: "stonith.sbd", phase: "fencing", title: "sbd starts with the cluster" });
     }
   }
   // Fence options given as secrets: a 0600 file on every node, read by the agent's *_script.

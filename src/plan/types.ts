@@ -50,7 +50,7 @@ export interface StepParams {
     mode: number;
     owner: string;
     group: string;
-    onChange?: "corosync-reload" | "drbd-adjust";
+    onChange?: "corosync-reload" | "drbd-adjust" | "systemd-reload";
     /** DRBD resource to adjust when `onChange` is drbd-adjust. */
     resource?: string;
   };

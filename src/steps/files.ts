@@ -35,6 +35,8 @@ export const file: StepHandler<"file"> = {
     // Same cluster, same nodes: every corosync in the cluster re-reads the file in place.
     // Anything bigger waits for cluster-start, which runs once the authkey is in place too.
     if (restart === false) await run(ctx, "corosync-cfgtool", ["-R"]);
+    // A unit drop-in counts from the next start only after systemd has read it again.
+    if (p.onChange === "systemd-reload") await run(ctx, "systemctl", ["daemon-reload"]);
     if (p.onChange === "drbd-adjust" && p.resource) {
       const up = await probe(ctx, "drbdadm", ["cstate", p.resource]);
       if (up.code === 0 && !/Unconfigured/.test(up.stdout)) await run(ctx, "drbdadm", ["adjust", p.resource]);

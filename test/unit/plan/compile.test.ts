@@ -195,3 +195,18 @@ describe("compile follows the playbook", () => {
     expect(() => compile(specOf("debian12-lvmlockd"), templates, destroy)).toThrow(/playbook destroy is a destroy workflow, not an apply workflow/);
   });
 });
+
+describe("SBD on the test bed", () => {
+  const plan = compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, templates, loadPlaybook("site"));
+  const file = (id: string) => plan.steps.find((s) => s.id === id && s.kind === "file")?.params as { content: string; onChange?: string } | undefined;
+
+  it("holds sbd back for msgwait at start, so a node that rebooted fast cannot rejoin while its fencing is still counted", () => {
+    expect(file("node2/sbd/config")?.content).toMatch(/^SBD_DELAY_START=yes$/m);
+  });
+
+  it("gives sbd's start msgwait plus two minutes, and makes systemd read that before the next start", () => {
+    // The test bed's watchdog timeout is 30 s: msgwait 60 s.
+    expect(file("node2/sbd/start-timeout")).toMatchObject({ content: expect.stringMatching(/^TimeoutStartSec=180$/m) as unknown, onChange: "systemd-reload" });
+    expect(plan.steps.find((s) => s.id === "node2/service/sbd.service")?.dependsOn).toContain("node2/sbd/start-timeout");
+  });
+});

@@ -747,6 +747,10 @@ export class NodeSim {
       if (!u) return fail(1, `Failed to get unit file state for ${units[0]}: No such file or directory`);
       return u.enabled ? ok("enabled\n") : exitWith(1, "", "disabled\n");
     }
+    if (verb === "daemon-reload" && units.length === 0) {
+      this.mutate(call);
+      return ok();
+    }
     if (!["enable", "disable", "start", "stop", "restart"].includes(verb ?? "")) return undefined;
     this.mutate(call);
     for (const name of units) {
