@@ -30,6 +30,10 @@ export function sshArgsFor(target: SshTarget, options: SshOptions = {}): string[
     "-o", "BatchMode=yes",
     "-o", "LogLevel=ERROR",
     "-o", `ConnectTimeout=${connectTimeoutSec}`,
+    // A guest reset under an open session leaves it waiting forever on QEMU's user-mode
+    // network: give up on a silent server after 15 s instead.
+    "-o", "ServerAliveInterval=5",
+    "-o", "ServerAliveCountMax=3",
     "-p", String(target.port),
     `root@${LOOPBACK}`,
     ...(command.length > 0 ? [command.join(" ")] : []),

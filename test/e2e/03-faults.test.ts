@@ -150,6 +150,7 @@ describe("faults on the QEMU test bed", () => {
 
   it("pcs stonith fence node2: node1 keeps GFS2 I/O, bench refuses meanwhile, node2 comes back whole, plan is clean", async () => {
     const before = await bootId("node2");
+    const survivorBoot = await bootId("node1");
     const t0 = Date.now();
     const fence = await timed("pcs stonith fence node2", () => tryOn("node1", "pcs stonith fence node2"));
     expect(fence.code, fence.out).toBe(0);
@@ -164,6 +165,9 @@ describe("faults on the QEMU test bed", () => {
     // node2 may still be booting (unreachable) or back and resyncing: DRBD is not Connected either way.
     expect(refused.out).toMatch(/node[12]: DRBD r0 is \w+, not Connected/);
     const back = await timed("node2 back after fencing", () => recovered("node2", before));
+    // One node's fencing must not cost the other: its monitors wait out the fencing.
+    expect(await bootId("node1"), "node1 must survive node2's fencing").toBe(survivorBoot);
+    expect(await on("node1", "crm_mon -1 --output-as=xml | grep -c '<failure ' || true"), "no failed action on the survivor").toBe("0");
     const plan = await timed("plan after the fence", () => gfsdeploy("plan", SPEC));
     expect(plan.code, plan.out).toBe(0);
     expect(await on("node2", "md5sum < /srv/data/after-fence")).toBe(written);
