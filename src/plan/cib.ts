@@ -104,8 +104,28 @@ function drbdResource(name: string, d: PcsDialect): string[][] {
   return [[...base, ...ops, "promotable", "promoted-max=2", "promoted-node-max=1", "clone-max=2", "clone-node-max=1", "notify=true", "interleave=true"]];
 }
 
+/** A Pacemaker duration (`15s`, `2min`, `500ms`, bare seconds) in whole seconds, rounded up. */
+function durationSeconds(text: string): number {
+  const m = /^([0-9]+)(ms|s|min|m|h)?$/.exec(text);
+  const n = Number(m?.[1] ?? 0);
+  const unit = m?.[2] ?? "s";
+  return Math.ceil(unit === "ms" ? n / 1000 : unit === "h" ? n * 3600 : unit === "min" || unit === "m" ? n * 60 : n);
+}
+
+/**
+ * How long a monitor of the shared stack may take before it counts as failed. GFS2, the DLM
+ * and lvmlockd block while a lost node is fenced (SBD: msgwait; otherwise up to a minute),
+ * after the race delay, and then while its journal is replayed. A monitor that gives up
+ * sooner fails on the survivor, and with on-fail=fence the survivor is fenced too: seen on
+ * the test bed, where a 20 s default took both nodes down for one node's failure.
+ */
+export function recoveryMonitorTimeout(spec: ConcreteSpec): string {
+  const fencing = spec.stonith.sbd ? (spec.stonith.sbd.msgwaitTimeout ?? 2 * spec.stonith.sbd.watchdogTimeout) : 60;
+  return `${fencing + durationSeconds(spec.stonith.raceDelay) + 60}s`;
+}
+
 function locking(spec: ConcreteSpec, d: PcsDialect): string[][] {
-  const fence = ["op", "monitor", "interval=30s", "on-fail=fence"];
+  const fence = ["op", "monitor", "interval=30s", `timeout=${recoveryMonitorTimeout(spec)}`, "on-fail=fence"];
   const cmds = [["resource", "create", "dlm", "ocf:pacemaker:controld", ...fence, "--group", ids.locking]];
   if (spec.lvm.locking === "lvmlockd") cmds.push(["resource", "create", "lvmlockd", "ocf:heartbeat:lvmlockd", ...fence, "--group", ids.locking]);
   if (spec.lvm.locking === "clvmd") cmds.push(["resource", "create", "clvmd", "ocf:heartbeat:clvm", ...fence, "--group", ids.locking]);
@@ -135,7 +155,7 @@ function filesystem(spec: ConcreteSpec, fs: FilesystemSpec, d: PcsDialect): stri
   cmds.push([
     "resource", "create", ids.fsMount(fs.name), "ocf:heartbeat:Filesystem",
     `device=${devicePath}`, `directory=${fs.mountpoint}`, "fstype=gfs2", `options=${fs.options.join(",")}`,
-    "op", "monitor", "interval=10s", "on-fail=fence",
+    "op", "monitor", "interval=10s", `timeout=${recoveryMonitorTimeout(spec)}`, "on-fail=fence",
     "--group", ids.fsGroup(fs.name),
   ]);
   cmds.push(["resource", "clone", ids.fsGroup(fs.name), "interleave=true"]);

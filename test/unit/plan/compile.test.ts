@@ -209,4 +209,11 @@ describe("SBD on the test bed", () => {
     expect(file("node2/sbd/start-timeout")).toMatchObject({ content: expect.stringMatching(/^TimeoutStartSec=180$/m) as unknown, onChange: "systemd-reload" });
     expect(plan.steps.find((s) => s.id === "node2/service/sbd.service")?.dependsOn).toContain("node2/sbd/start-timeout");
   });
+
+  it("lets the fence-on-fail monitors of the shared stack wait out a fencing: msgwait 60 s + race delay 15 s + 60 s", () => {
+    const commands = plan.steps.flatMap((s) => (s.kind === "cib" ? (s.params as { commands: string[][] }).commands : []));
+    const fenced = commands.filter((c) => c.includes("on-fail=fence")).map((c) => [c[2], c.find((a) => a.startsWith("timeout="))]);
+    // dlm and lvmlockd in the locking group, the Filesystem of `data`.
+    expect(fenced).toEqual([["dlm", "timeout=135s"], ["lvmlockd", "timeout=135s"], ["data-fs", "timeout=135s"]]);
+  });
 });
