@@ -3,7 +3,7 @@ import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
 import type { Playbook } from "../playbook/types.js";
 import { PlanBuilder } from "./builder.js";
-import { concreteSpec } from "./concrete.js";
+import { concreteSpec, planFor } from "./concrete.js";
 import { baseCommands, baseResources, fenceSecretPath, filesystemCommands, ids, pcsDialect } from "./cib.js";
 import { repos } from "./repos.js";
 import type { Plan, StepParams } from "./types.js";
@@ -442,13 +442,5 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     });
   }
 
-  return {
-    apiVersion: "gfsdeploy/v1",
-    cluster: spec.cluster.name,
-    distro: spec.cluster.distro,
-    drbd: dialect,
-    pcs,
-    nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
-    steps: b.finish(playbook),
-  };
+  return planFor(spec, dialect, pcs, b.finish(playbook));
 }

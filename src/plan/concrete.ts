@@ -1,6 +1,7 @@
 import { PlanError } from "../errors.js";
 import type { Playbook, Workflow } from "../playbook/types.js";
-import type { ConcreteSpec, Spec } from "../spec/types.js";
+import type { ConcreteSpec, DrbdDialect, Spec } from "../spec/types.js";
+import type { AnyStep, PcsDialect, Plan } from "./types.js";
 
 /**
  * What every compiler checks first: the playbook is of the workflow it builds, and the spec
@@ -14,4 +15,17 @@ export function concreteSpec(input: Spec, playbook: Playbook, workflow: Workflow
     throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
   }
   return input as ConcreteSpec;
+}
+
+/** A compiled plan: the spec's cluster, its dialects and how to reach each node, then the steps. */
+export function planFor(spec: ConcreteSpec, drbd: DrbdDialect, pcs: PcsDialect, steps: AnyStep[]): Plan {
+  return {
+    apiVersion: "gfsdeploy/v1",
+    cluster: spec.cluster.name,
+    distro: spec.cluster.distro,
+    drbd,
+    pcs,
+    nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
+    steps,
+  };
 }

@@ -1,7 +1,7 @@
 import { backingDisk, drbdDialect } from "../spec/defaults.js";
 import type { DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { PlanBuilder } from "./builder.js";
-import { concreteSpec } from "./concrete.js";
+import { concreteSpec, planFor } from "./concrete.js";
 import { fenceSecretPath, ids, pcsDialect } from "./cib.js";
 import type { Playbook } from "../playbook/types.js";
 import type { Plan } from "./types.js";
@@ -150,13 +150,5 @@ export function compileDestroy(input: Spec, options: DestroyOptions, playbook: P
     });
   }
 
-  return {
-    apiVersion: "gfsdeploy/v1",
-    cluster: spec.cluster.name,
-    distro: spec.cluster.distro,
-    drbd: dialect,
-    pcs,
-    nodes: spec.nodes.map((n) => ({ name: n.name, host: n.host, port: n.ssh?.port ?? spec.ssh.port, user: n.ssh?.user ?? spec.ssh.user, ring0: n.ring0 })),
-    steps: b.finish(playbook),
-  };
+  return planFor(spec, dialect, pcs, b.finish(playbook));
 }
