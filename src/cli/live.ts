@@ -1,7 +1,7 @@
 import { ConnectionError, UnhealthyError, UsageError } from "../errors.js";
 import { compile } from "../plan/compile.js";
 import { compileDestroy, type DestroyOptions } from "../plan/destroy.js";
-import { driftMessage, splitByPlaybook } from "../plan/select.js";
+import { driftMessage, refusalMessage, splitByPlaybook } from "../plan/select.js";
 import type { Plan } from "../plan/types.js";
 import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
@@ -108,6 +108,12 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
       const checked = await runSteps(check, { mode: "plan", transports, registry: handlers, context, subscribers: [] });
       const drift = driftMessage([...checked.records.values()].map((r) => ({ step: r.step, outcome: r.outcome, reason: r.reason ?? r.error?.message })));
       if (drift !== undefined) throw new UnhealthyError(`${drift}\nplaybook ${options.playbook.name} changed nothing`, `run \`gfsdeploy plan ${file}\` to see the drift and \`gfsdeploy apply ${file}\` to correct it, then run the playbook again`);
+    }
+    if (destroy && mode === "apply") {
+      // Half a teardown is worse than none: a refusal anywhere in it stops it before the first change.
+      const looked = await runSteps(plan, { mode: "plan", transports, registry: handlers, context, subscribers: [] });
+      const refused = refusalMessage([...looked.records.values()].map((r) => ({ step: r.step, outcome: r.outcome, reason: r.error?.message ?? r.reason, hint: r.error?.hint })));
+      if (refused !== undefined) throw new UnhealthyError(`destroy cannot finish: ${refused.message}\nnothing was changed`, refused.hint);
     }
     const display = options.display(plan);
     const result = await runSteps(plan, {

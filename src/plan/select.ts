@@ -27,6 +27,7 @@ export interface CheckedStep {
   step: AnyStep;
   outcome: string;
   reason?: string;
+  hint?: string;
 }
 
 /**
@@ -44,4 +45,17 @@ export function driftMessage(checked: Iterable<CheckedStep>): string | undefined
   }
   if (byPhase.size === 0) return undefined;
   return `the cluster has drifted from the spec in phase ${[...byPhase.keys()].join(", ")}:\n${[...byPhase.values()].flat().join("\n")}`;
+}
+
+/**
+ * The refused steps of a check pass as one error, or undefined when none refused: each step
+ * with its host and reason, then their hints, each once. A run that must not stop halfway
+ * (destroy) is checked whole first and not started when this says something.
+ */
+export function refusalMessage(checked: Iterable<CheckedStep>): { message: string; hint: string } | undefined {
+  const refused = [...checked].filter((c) => c.outcome === "refused");
+  if (refused.length === 0) return undefined;
+  const lines = refused.map((c) => `  ${c.step.id} on ${c.step.host}: ${c.reason ?? "refused"}`);
+  const hints = [...new Set(refused.flatMap((c) => (c.hint ? [c.hint] : [])))];
+  return { message: `${refused.length === 1 ? "a step refuses" : `${refused.length} steps refuse`}:\n${lines.join("\n")}`, hint: hints.join("\n      ") || "see each step's reason above" };
 }

@@ -70,13 +70,14 @@ export const gfs2Unmounted: StepHandler<"gfs2-unmounted"> = {
   },
 };
 
-async function activeLvs(ctx: StepContext, vg: string, lvs: string[]): Promise<string[]> {
-  const active: string[] = [];
-  for (const lv of lvs) {
-    const r = await probe(ctx, "lvs", ["--noheadings", "-o", "lv_active", `${vg}/${lv}`]);
-    if (r.code === 0 && r.stdout.trim() === "active") active.push(lv);
-  }
-  return active;
+/** The LVs of `vg` active on this node, by name. */
+async function activeLvs(ctx: StepContext, vg: string): Promise<string[]> {
+  const r = await probe(ctx, "lvs", ["--noheadings", "--binary", "-o", "lv_name,lv_active_locally", vg]);
+  if (r.code !== 0) return [];
+  return r.stdout.split("\n").flatMap((line) => {
+    const [name, active] = line.trim().split(/\s+/);
+    return name && active === "1" ? [name] : [];
+  });
 }
 
 /** Whether lvmlockd holds the VG's lockspace here; false when lvmlockd is not running. */
@@ -93,13 +94,25 @@ export const lvDeactivate: StepHandler<"lv-deactivate"> = {
   async check(step, ctx) {
     const p = step.params;
     if (!(await vgExists(ctx, p.vg))) return { status: "ok", note: `no VG ${p.vg}` };
-    const todo = (await activeLvs(ctx, p.vg, p.lvs)).map((lv) => `deactivate ${p.vg}/${lv}`);
+    const active = await activeLvs(ctx, p.vg);
+    // An LV the spec does not know stays active under whatever uses it, and the lock manager
+    // cannot stop under it: refused here, which destroy's check pass sees before changing anything.
+    const others = active.filter((lv) => !p.lvs.includes(lv)).map((lv) => `${p.vg}/${lv}`);
+    if (others.length > 0) {
+      const them = others.length === 1 ? "it" : "them";
+      return {
+        status: "refuse",
+        reason: `${others.join(", ")} ${others.length === 1 ? "is" : "are"} active on ${ctx.t.host} and not in the spec: destroy would stop ${p.vg}'s lock manager under ${them}`,
+        hint: `stop what uses ${them} (a Filesystem resource in the CIB, a mount) and run lvchange --activate n ${others.join(" ")} on every node, or add ${them} to the spec so destroy takes ${them} down too; then run destroy again`,
+      };
+    }
+    const todo = active.map((lv) => `deactivate ${p.vg}/${lv}`);
     if (p.lockstop && (await lockspaceStarted(ctx, p.vg))) todo.push(`stop the lockspace of ${p.vg}`);
     return todo.length ? { status: "change", reason: todo.join(", ") } : { status: "ok" };
   },
   async apply(step, ctx) {
     const p = step.params;
-    for (const lv of await activeLvs(ctx, p.vg, p.lvs)) await run(ctx, "lvchange", ["--activate", "n", `${p.vg}/${lv}`]);
+    for (const lv of await activeLvs(ctx, p.vg)) if (p.lvs.includes(lv)) await run(ctx, "lvchange", ["--activate", "n", `${p.vg}/${lv}`]);
     if (p.lockstop && (await lockspaceStarted(ctx, p.vg))) await run(ctx, "vgchange", ["--lockstop", p.vg]);
   },
 };

@@ -2,16 +2,17 @@
  * A second filesystem added to a running cluster, on an LV that already holds GFS2 with
  * another cluster's lock table: apply refuses mkfs and leaves the device as it was; only
  * --force-device for that LV lets it re-create the filesystem, which then mounts on both
- * nodes without touching the first filesystem.
+ * nodes without touching the first filesystem. The file then takes `extra` away again by hand,
+ * so the files after it find the test bed's own spec on the nodes.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, type YAMLSeq } from "yaml";
 
-import { both, gfsdeploy, on, phaseTimer, SPEC } from "./support.js";
+import { both, gfsdeploy, on, phaseTimer, SPEC, until } from "./support.js";
 
 const timed = phaseTimer("second filesystem");
 const DEVICE = "/dev/vg_gfs/lv_extra";
@@ -40,6 +41,22 @@ describe("a second filesystem on a device that already holds GFS2", () => {
       "node1",
       `lvcreate --yes -an -Zn -L 256m -n lv_extra vg_gfs >/dev/null && lvchange -aey vg_gfs/lv_extra && mkfs.gfs2 -O -p lock_dlm -t othercluster:extra -j 2 -J 8 ${DEVICE} >/dev/null && head -c 16M ${DEVICE} | md5sum && lvchange -an vg_gfs/lv_extra`,
     );
+  });
+
+  afterAll(async () => {
+    // pcs stops the clone (unmount, LV deactivation on every node) before deleting it.
+    await timed("remove extra again", async () => {
+      await on("node1", "if crm_resource --resource extra-group-clone --query-xml >/dev/null 2>&1; then pcs resource delete extra-group-clone >/dev/null; fi");
+      await until("/srv/extra unmounted and lv_extra inactive on both nodes", 300, async () => {
+        for (const n of both) {
+          if ((await on(n, "findmnt -n /srv/extra || true")) !== "") return false;
+          if ((await on(n, "lvs --noheadings --binary -o lv_active_locally vg_gfs/lv_extra 2>/dev/null || true")) === "1") return false;
+        }
+        return true;
+      });
+      await on("node1", "if lvs vg_gfs/lv_extra >/dev/null 2>&1; then lvremove -y vg_gfs/lv_extra >/dev/null; fi");
+    });
+    if (spec) rmSync(dirname(spec), { recursive: true, force: true });
   });
 
   it("apply refuses mkfs over the other cluster's GFS2 and leaves it as it was", async () => {

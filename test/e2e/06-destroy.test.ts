@@ -2,7 +2,8 @@
  * destroy keeps the data: on the applied test bed, a file is written to GFS2, the cluster is
  * torn down (checked with the nodes' own tools: no cluster, DRBD down, nothing mounted), then
  * the spec is applied again from scratch and the file reads back with the same checksum on
- * both nodes. A final plan finds nothing to change.
+ * both nodes. A final plan finds nothing to change. Before that, an active LV the spec does
+ * not know makes destroy refuse up front, naming it, with nothing changed.
  */
 import { describe, expect, it } from "vitest";
 
@@ -19,6 +20,25 @@ describe("destroy (keeping the data), then apply again", () => {
     expect(r.code, r.out).toBe(0);
     sum = await on("node1", `head -c 16M /dev/urandom > ${FILE} && sync && md5sum < ${FILE}`);
     expect(await on("node2", `md5sum < ${FILE}`)).toBe(sum);
+  });
+
+  it("refuses up front while an LV the spec does not list is active, and changes nothing", async () => {
+    await on("node1", "lvcreate --yes -an -Zn -L 64m -n lv_foreign vg_gfs >/dev/null && lvchange -asy vg_gfs/lv_foreign");
+    const plan = await timed("plan --destroy (refused)", () => gfsdeploy("plan", "--destroy", SPEC));
+    expect(plan.code, plan.out).toBe(1);
+    expect(plan.out).toMatch(/REFUSED\s+node1\/destroy\/lvm\/vg_gfs\/deactivate/);
+    const r = await timed("destroy --yes (refused)", () => gfsdeploy("destroy", SPEC, "--yes"));
+    expect(r.code, r.out).toBe(1);
+    expect(r.out).toContain("vg_gfs/lv_foreign is active on node1 and not in the spec");
+    expect(r.out).toContain("nothing was changed");
+    expect(r.out).toContain("lvchange --activate n vg_gfs/lv_foreign");
+    // The filesystem clone, the first step a teardown would take, is still there and mounted.
+    expect((await tryOn("node1", "crm_resource --resource data-group-clone --query-xml")).code).toBe(0);
+    for (const n of both) {
+      expect(await on(n, "mount -t gfs2"), n).toMatch(/on \/srv\/data type gfs2/);
+      expect(await on(n, `md5sum < ${FILE}`), n).toBe(sum);
+    }
+    await on("node1", "lvchange -an vg_gfs/lv_foreign && lvremove -y vg_gfs/lv_foreign >/dev/null");
   });
 
   it("plan --destroy lists the teardown in order and changes nothing", async () => {

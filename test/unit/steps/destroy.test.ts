@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 
 import { loadScripts } from "../../../src/cli/templates.js";
+import { refusalMessage } from "../../../src/plan/select.js";
 import type { Plan } from "../../../src/plan/types.js";
 import type { RunEvent } from "../../../src/run/events.js";
 import { runSteps, type RunResult } from "../../../src/run/runner.js";
@@ -115,6 +116,39 @@ describe("destroy, keeping the data", () => {
     const plan = await run(lvmlockdDestroyPlan, sims, "plan");
     expect(plan.counts).toMatchObject({ ok: lvmlockdDestroyPlan.steps.length, change: 0, pending: 0 });
     sims.forEach((s, i) => expect(s.changesSince(before[i]?.[0] ?? 0, before[i]?.[1] ?? 0), s.name).toEqual([]));
+  });
+});
+
+describe("destroy with an LV in the VG that the spec does not list", () => {
+  /** The applied cluster plus vg_gfs/lv_extra, active on both nodes or on neither. */
+  const withExtra = (active: boolean) => appliedCluster().map((s) => s.lv("vg_gfs/lv_extra", { size: "256M", bytes: 256 * 2 ** 20, active }));
+
+  it("refuses it by name on each node in the check pass, before any change, and plan shows the refusal", async () => {
+    const sims = withExtra(true);
+    const before = sims.map((s) => s.snapshot());
+    const result = await run(lvmlockdDestroyPlan, sims, "plan");
+    sims.forEach((s, i) => expect(s.snapshot(), s.name).toBe(before[i]));
+    const refused = [...result.records.values()].filter((r) => r.outcome === "refused");
+    expect(refused.map((r) => r.step.id)).toEqual(["node1/destroy/lvm/vg_gfs/deactivate", "node2/destroy/lvm/vg_gfs/deactivate"]);
+    expect(refused[0]?.error?.message).toBe("vg_gfs/lv_extra is active on node1 and not in the spec: destroy would stop vg_gfs's lock manager under it");
+    const message = refusalMessage(refused.map((r) => ({ step: r.step, outcome: r.outcome, reason: r.error?.message, hint: r.error?.hint })));
+    expect(message?.message).toBe(
+      "2 steps refuse:\n" +
+        "  node1/destroy/lvm/vg_gfs/deactivate on node1: vg_gfs/lv_extra is active on node1 and not in the spec: destroy would stop vg_gfs's lock manager under it\n" +
+        "  node2/destroy/lvm/vg_gfs/deactivate on node2: vg_gfs/lv_extra is active on node2 and not in the spec: destroy would stop vg_gfs's lock manager under it",
+    );
+    // One hint for both nodes: the same fix.
+    expect(message?.hint).toBe("stop what uses it (a Filesystem resource in the CIB, a mount) and run lvchange --activate n vg_gfs/lv_extra on every node, or add it to the spec so destroy takes it down too; then run destroy again");
+  });
+
+  it("leaves it alone, with its data, when it is inactive", async () => {
+    const sims = withExtra(false);
+    const result = await run(lvmlockdDestroyPlan, sims, "apply");
+    expect(outcomes(result)).toEqual([]);
+    for (const sim of sims) {
+      expect(sim.state.lvs.get("vg_gfs/lv_extra"), sim.name).toMatchObject({ size: "256M", active: false });
+      expect(sim.mutations.filter((m) => m.includes("lv_extra")), sim.name).toEqual([]);
+    }
   });
 });
 

@@ -1077,6 +1077,7 @@ export class NodeSim {
 
   private lvmReport(command: string, args: readonly string[]): ExecResult | undefined {
     if (command === "pvs" && args[1] === "--units") return this.pvSizes(args);
+    if (command === "lvs" && args.slice(0, 4).join(" ") === "--noheadings --binary -o lv_name,lv_active_locally" && args.length === 5) return this.lvsActive(args[4] as string);
     if (args[0] !== "--noheadings" || args[1] !== "-o" || args.length !== 4) return undefined;
     const [, , fields, target] = args as [string, string, string, string];
     if (command === "pvs") {
@@ -1100,8 +1101,16 @@ export class NodeSim {
     if (unreachable) return unreachable;
     const lv = this.state.lvs.get(target);
     if (!lv) return fail(5, `  Failed to find logical volume "${target}"`);
-    if (fields === "lv_active") return ok(`  ${lv.active ? "active" : ""}\n`);
     return fields === "lv_name" ? ok(`  ${target.split("/")[1] ?? ""}\n`) : undefined;
+  }
+
+  /** `lvs --noheadings --binary -o lv_name,lv_active_locally VG`: every LV of the VG, 1 when active here. */
+  private lvsActive(vgName: string): ExecResult {
+    const unreachable = this.sharedVgUnreachable(vgName);
+    if (unreachable) return unreachable;
+    if (!this.state.vgs.has(vgName)) return fail(5, `  Volume group "${vgName}" not found\n  Cannot process volume group ${vgName}`);
+    const lvs = [...this.state.lvs].filter(([key]) => key.startsWith(`${vgName}/`));
+    return ok(lvs.map(([key, lv]) => `  ${(key.split("/")[1] ?? "").padEnd(8)} ${lv.active ? 1 : 0}\n`).join(""));
   }
 
   /**
