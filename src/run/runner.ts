@@ -111,11 +111,12 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
       if (options.mode === "plan") return finish({ step, outcome: "change", check, reason: check.reason });
       try {
-        await handler.apply(step, ctx);
+        const applied = await handler.apply(step, ctx);
         const after = await handler.check(step, ctx);
         if (after.status !== "ok") {
           throw new StepNotConvergedError(`${step.id} on ${step.host} still reports '${after.reason}' after apply`, "something on the node changes it back, or this is a gfsdeploy bug: see the step's log");
         }
+        if (applied) return finish({ step, outcome: "ok", check: after, reason: applied.kept });
         return finish({ step, outcome: "changed", check, reason: check.reason });
       } catch (e) {
         return finish({ step, outcome: e instanceof RefusedError ? "refused" : "failed", check, error: toStepError(e) });

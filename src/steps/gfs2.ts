@@ -30,11 +30,12 @@ export const mkfsGfs2: StepHandler<"mkfs-gfs2"> = {
       if (command === undefined) continue;
       if (command === "mkfs.gfs2") {
         // The device may only now be active here: a GFS2 made by an earlier run is kept.
-        if ((await signature(ctx, p.device)) === "gfs2" && (await lockTable(ctx, p.device)) === p.lockTable) return;
+        if ((await signature(ctx, p.device)) === "gfs2" && (await lockTable(ctx, p.device)) === p.lockTable) return { kept: `${p.device} already holds GFS2 ${p.lockTable}, kept (activated here to look)` };
         await assertSafe(ctx, p.device, "mkfs.gfs2");
       }
       await run(ctx, command, args);
     }
+    return undefined;
   },
 };
 

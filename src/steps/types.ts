@@ -36,7 +36,11 @@ export interface StepContext {
 export interface StepHandler<K extends StepKind> {
   /** Read-only: safe in `plan`, safe to repeat. */
   check(step: Step<K>, ctx: StepContext): Promise<CheckResult>;
-  apply(step: Step<K>, ctx: StepContext): Promise<void>;
+  /**
+   * Makes the change. Returns `{ kept }` when it found, only on looking closer, that nothing
+   * needed changing (a device it had to activate to read): the step is then ok, not changed.
+   */
+  apply(step: Step<K>, ctx: StepContext): Promise<void | { kept: string }>;
 }
 
 export type HandlerRegistry = { [K in StepKind]: StepHandler<K> };

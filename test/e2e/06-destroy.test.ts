@@ -74,8 +74,9 @@ describe("destroy (keeping the data), then apply again", () => {
   it("apply from scratch brings the cluster back with the file intact on both nodes", async () => {
     const r = await timed("apply after destroy", () => gfsdeploy("apply", SPEC, "--yes"));
     expect(r.code, r.out).toBe(0);
-    // The metadata was found again: no create-md over the data (mkfs finds its own GFS2 and keeps it).
+    // The metadata was found again: no create-md over the data (mkfs finds its own GFS2, keeps it and says ok).
     expect(r.out).not.toMatch(/changed\s+\S+\/drbd\/r0\/create-md/);
+    expect(r.out).not.toMatch(/changed\s+cluster\/gfs2\/data\/mkfs/);
     for (const n of both) {
       expect(await on(n, "mount -t gfs2"), n).toMatch(/on \/srv\/data type gfs2/);
       expect(await on(n, `md5sum < ${FILE}`), n).toBe(sum);

@@ -94,7 +94,7 @@ export function check(step: AnyStep, ctx: StepContext): Promise<CheckResult> {
   return handlerFor(handlers, step).check(step, ctx);
 }
 
-export function apply(step: AnyStep, ctx: StepContext): Promise<void> {
+export function apply(step: AnyStep, ctx: StepContext): Promise<void | { kept: string }> {
   return handlerFor(handlers, step).apply(step, ctx);
 }
 
