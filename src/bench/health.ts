@@ -61,6 +61,7 @@ export function healthProblems(expect: Expectation, facts: ReadonlyMap<string, N
     for (const r of expect.resources) {
       const d = f.drbd[r];
       if (!d) say(`DRBD ${r}: no state`);
+      else if (!d.cstate && !d.role && !d.dstate) say(`DRBD ${r} is down`);
       else {
         if (d.cstate !== "Connected") say(`DRBD ${r} is ${d.cstate || "down"}, not Connected${/^Sync/.test(d.cstate) ? " (a resync is running)" : ""}`);
         if (d.role !== "Primary/Primary") say(`DRBD ${r} roles are ${d.role || "unknown"}, not Primary/Primary`);

@@ -56,7 +56,11 @@ def drbd_version():
 def facts(mountpoint, device, resources):
     drbd = {}
     for r in resources:
-        drbd[r] = {k: out(["drbdadm", k, r])["text"] for k in ("role", "dstate", "cstate")}
+        # A resource that is down makes drbdadm print a kernel error instead of a state: empty.
+        drbd[r] = {}
+        for k in ("role", "dstate", "cstate"):
+            state = out(["drbdadm", k, r])
+            drbd[r][k] = state["text"] if state["code"] == 0 else ""
     journals = out(["gfs2_edit", "-p", "journals", device])
     return {
         "crm_mon": out(["crm_mon", "-1", "--output-as=xml"]),

@@ -46,6 +46,10 @@ describe("bench health gate", () => {
     ]);
   });
 
+  it("calls a resource down when drbdadm has no state for it, without drbdadm's kernel error", () => {
+    expect(problems((f) => (f.drbd.r0 = { role: "", dstate: "", cstate: "" }))).toEqual(["node2: DRBD r0 is down"]);
+  });
+
   it("calls a running resync what it is", () => {
     expect(problems((f) => (f.drbd.r0 = { role: "Primary/Primary", dstate: "UpToDate/Inconsistent", cstate: "SyncSource" }))).toContain("node2: DRBD r0 is SyncSource, not Connected (a resync is running)");
   });
