@@ -22,7 +22,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 
 import { offlinePlan, writeArtifacts } from "../../src/cli/offline.js";
 import type { Plan } from "../../src/plan/types.js";
-import { checkCib, checkCorosync, checkDrbd, checkMkfs, pcsArgvs, scratchDir } from "./checkers.js";
+import { scratchDir } from "../support/scratch.js";
+import { checkCib, checkCorosync, checkDrbd, checkMkfs, pcsArgvs } from "./checkers.js";
 import { orderingFailures, placementFailures, shapeOf } from "./expectations.js";
 
 const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];

@@ -3,31 +3,15 @@
  * pcs -f + crm_simulate, mkfs.gfs2 + tunegfs2/gfs2_edit. Each checker returns what it saw
  * so tests can assert on it; none of them touches /etc or a real device.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { execa } from "execa";
 import { XMLParser } from "fast-xml-parser";
-import { afterAll } from "vitest";
 
 import { templatesDir } from "../../src/cli/templates.js";
 import { parseCrmMon } from "../../src/steps/crm.js";
-
-const scratch: string[] = [];
-
-// Registered in every test file that imports this one: each file's scratch goes when it ends,
-// so hundreds of test runs leave nothing behind in /tmp.
-afterAll(() => {
-  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A fresh directory under /tmp, removed when the test file that made it ends. */
-export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `gfsdeploy-${prefix}-`));
-  scratch.push(dir);
-  return dir;
-}
+import { scratchDir } from "../support/scratch.js";
 
 export interface ToolRun {
   ok: boolean;

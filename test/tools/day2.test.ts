@@ -19,7 +19,7 @@ import { handlers } from "../../src/steps/registry.js";
 import type { StepContext } from "../../src/steps/types.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import type { ExecOptions, ExecResult } from "../../src/transport/types.js";
-import { scratchDir } from "./checkers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const MIB = 1024 ** 2;
 const plan = compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, loadTemplates(), loadPlaybook("site"));

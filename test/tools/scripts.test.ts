@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 
 import { templatesDir } from "../../src/cli/templates.js";
 import { pythonFor } from "../../src/spec/defaults.js";
-import { scratchDir } from "./checkers.js";
+import { scratchDir } from "../support/scratch.js";
 
 const scriptsDir = join(templatesDir, "scripts");
 const scripts = readdirSync(scriptsDir).filter((f) => f.endsWith(".py"));

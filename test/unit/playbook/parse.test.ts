@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
@@ -7,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadPlaybook, shippedPlaybooks } from "../../../src/cli/playbooks.js";
 import { formatDiagnostic, SpecError, UsageError } from "../../../src/errors.js";
 import { parsePlaybook } from "../../../src/playbook/parse.js";
+import { scratchDir } from "../../support/scratch.js";
 
 /** Every diagnostic of `text` as the CLI prints it, or "ok". */
 function problems(text: string): string[] {
@@ -125,7 +125,7 @@ describe("loadPlaybook", () => {
   });
 
   it("reads a path as a path, and names the file in its problems", () => {
-    const dir = mkdtempSync(join(tmpdir(), "gfsdeploy-pb-"));
+    const dir = scratchDir("pb");
     writeFileSync(join(dir, "mine.yaml"), good.replace("name: mini", "name: 7mini"));
     const failure = thrown(() => loadPlaybook(join(dir, "mine.yaml")));
     expect(failure).toBeInstanceOf(SpecError);

@@ -2,13 +2,13 @@
  * `distro: auto`: the nodes' real /etc/os-release texts decide the target, every node must
  * agree, and the distro-dependent defaults and rules are those of the detected target.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { describe, expect, it } from "vitest";
 
 import { runCli } from "../../support/cli.js";
+import { scratchDir } from "../../support/scratch.js";
 import { resolveDistro } from "../../../src/cli/live.js";
 import { SpecError, UsageError } from "../../../src/errors.js";
 import { detectDistro, distroOf, parseOsRelease } from "../../../src/spec/distro.js";
@@ -25,7 +25,7 @@ function nodes(releases: Record<string, string>): Map<string, FakeTransport> {
 /** A copy of a fixture spec with distro auto (and `edit` applied to its text). */
 function autoSpec(fixture: string, edit: (text: string) => string = (t) => t): string {
   const text = readFileSync(`test/fixtures/specs/${fixture}/cluster.yaml`, "utf8").replace(/distro: \w+/, "distro: auto");
-  const file = join(mkdtempSync(join(tmpdir(), `gfsdeploy-auto-${fixture}-`)), "cluster.yaml");
+  const file = join(scratchDir(`auto-${fixture}`), "cluster.yaml");
   writeFileSync(file, edit(text));
   return file;
 }

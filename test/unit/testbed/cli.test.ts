@@ -1,11 +1,9 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CommanderError } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatStatusTable, testbedCommand } from "../../../src/cli/testbed.js";
 import { ConnectionError, UsageError } from "../../../src/errors.js";
 import { parseNodeName } from "../../../src/testbed/nodes.js";
+import { scratchDir } from "../../support/scratch.js";
 
 describe("testbed status table", () => {
   it("lines up one row per node", () => {
@@ -36,7 +34,7 @@ describe("testbed command", () => {
 
   it("passes the words after -- to ssh, options included, and refuses a VM that is not running", async () => {
     // GIVEN an empty cache: no VM runs, so nothing is contacted
-    vi.stubEnv("GFSDEPLOY_CACHE", mkdtempSync(join(tmpdir(), "gfsdeploy-cli-test-")));
+    vi.stubEnv("GFSDEPLOY_CACHE", scratchDir("cli-test"));
     // WHEN / THEN the remote command's own options are not taken for ours
     await expect(testbedCommand().parseAsync(["ssh", "node1", "--", "ls", "-la"], { from: "user" })).rejects.toThrow(
       new ConnectionError("node1 is not running", "start the test bed with `gfsdeploy testbed up`"),
