@@ -2,15 +2,29 @@
  * destroy keeps the data: on the applied test bed, a file is written to GFS2, the cluster is
  * torn down (checked with the nodes' own tools: no cluster, DRBD down, nothing mounted), then
  * the spec is applied again from scratch and the file reads back with the same checksum on
- * both nodes. A final plan finds nothing to change. Before that, an active LV the spec does
+ * both nodes. A final plan finds nothing to change. Both the teardown and the rebuild run only
+ * steps their plan listed. Before that, an active LV the spec does
  * not know makes destroy refuse up front, naming it, with nothing changed.
  */
 import { describe, expect, it } from "vitest";
 
-import { both, gfsdeploy, on, phaseTimer, SPEC, tryOn } from "./support.js";
+import { both, gfsdeploy, notOk, on, phaseTimer, SPEC, tryOn, unplanned, type StepEnd } from "./support.js";
 
 const timed = phaseTimer("destroy and rebuild");
 const FILE = "/srv/data/destroy-keeps-me.bin";
+
+/**
+ * Every step the run changed was in its plan as a change or pending, and `expected` changed.
+ * Steps the plan listed that turned out to need nothing (Pacemaker had already done it) are
+ * printed, not failed.
+ */
+function expectPlanned(plan: Map<string, StepEnd>, ran: Map<string, StepEnd>, expected: string): void {
+  expect(unplanned(plan, ran)).toEqual([]);
+  expect(ran.get(expected)?.outcome, expected).toBe("changed");
+  const changed = [...ran.values()].filter((e) => e.outcome === "changed").length;
+  const idle = [...plan.keys()].filter((id) => ran.get(id)?.outcome !== "changed");
+  process.stderr.write(`[e2e]   planned ${plan.size}, changed ${changed}, planned but found done: ${idle.join(", ") || "none"}\n`);
+}
 
 describe("destroy (keeping the data), then apply again", () => {
   let sum = "";
@@ -52,9 +66,12 @@ describe("destroy (keeping the data), then apply again", () => {
     for (const n of both) expect(await on(n, "mount -t gfs2")).toMatch(/on \/srv\/data type gfs2/);
   });
 
-  it("destroy --yes tears the cluster down on both nodes", async () => {
-    const r = await timed("destroy --yes", () => gfsdeploy("destroy", SPEC, "--yes"));
+  it("destroy --yes tears the cluster down on both nodes, running only steps plan --destroy listed", async () => {
+    const teardown = await timed("plan --destroy --json", () => gfsdeploy("plan", "--destroy", "--json", SPEC));
+    expect(teardown.code, teardown.out).toBe(3);
+    const r = await timed("destroy --yes", () => gfsdeploy("destroy", SPEC, "--yes", "--json"));
     expect(r.code, r.out).toBe(0);
+    expectPlanned(notOk(teardown.out), notOk(r.out), "cluster/destroy/cib/filesystems");
     for (const n of both) {
       expect((await tryOn(n, "crm_mon -1")).code, n).not.toBe(0);
       expect(await on(n, "systemctl is-active pacemaker corosync || true"), n).toBe("inactive\ninactive");
@@ -72,12 +89,15 @@ describe("destroy (keeping the data), then apply again", () => {
     expect(plan.code, plan.out).toBe(0);
   });
 
-  it("apply from scratch brings the cluster back with the file intact on both nodes", async () => {
-    const r = await timed("apply after destroy", () => gfsdeploy("apply", SPEC, "--yes"));
+  it("apply from scratch, running only steps plan listed, brings the cluster back with the file intact on both nodes", async () => {
+    const rebuild = await timed("plan after destroy", () => gfsdeploy("plan", "--json", SPEC));
+    expect(rebuild.code, rebuild.out).toBe(3);
+    const r = await timed("apply after destroy", () => gfsdeploy("apply", SPEC, "--yes", "--json"));
     expect(r.code, r.out).toBe(0);
-    // The metadata was found again: no create-md over the data (mkfs finds its own GFS2, keeps it and says ok).
-    expect(r.out).not.toMatch(/changed\s+\S+\/drbd\/r0\/create-md/);
-    expect(r.out).not.toMatch(/changed\s+cluster\/gfs2\/data\/mkfs/);
+    const ran = notOk(r.out);
+    expectPlanned(notOk(rebuild.out), ran, "cluster/cib/base");
+    // The metadata was found again: no create-md over the data; mkfs finds its own GFS2, keeps it and says ok.
+    for (const id of ["node1/drbd/r0/create-md", "node2/drbd/r0/create-md", "cluster/gfs2/data/mkfs"]) expect(ran.get(id), id).toBeUndefined();
     for (const n of both) {
       expect(await on(n, "mount -t gfs2"), n).toMatch(/on \/srv\/data type gfs2/);
       expect(await on(n, `md5sum < ${FILE}`), n).toBe(sum);

@@ -3,10 +3,8 @@
  * 3584M is extended, refreshed on node2 and its GFS2 grown online, with data on it intact;
  * one more journal is added with gfs2_jadd; then nothing is left to do.
  *
- * Room: the VG sits on a 4 GiB DRBD disk (4092 MiB of extents). lv_data takes 3072 MiB and
- * 04 leaves lv_extra (256 MiB, GFS2 `extra` mounted at /srv/extra) behind, which this file
- * leaves alone: its spec does not name them, and gfsdeploy neither removes nor checks what a
- * spec does not name. 512 MiB more for lv_data fits with or without lv_extra.
+ * Room: the VG sits on a 4 GiB DRBD disk (4092 MiB of extents). lv_data takes 3072 MiB, so
+ * 512 MiB more fits, even beside the 256 MiB lv_extra should 04 have failed to remove it.
  *
  * GFS2 cannot shrink or drop a journal, so this file leaves the test bed grown for good: it
  * runs last, and a reused test bed (GFSDEPLOY_E2E_REUSE=1) must be made fresh to run it again.
@@ -18,9 +16,8 @@ import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 
-import type { Outcome } from "../../src/run/events.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
-import { both, gfsdeploy, on, phaseTimer, SPEC, until } from "./support.js";
+import { both, gfsdeploy, notOk, on, phaseTimer, SPEC, until, type StepEnd } from "./support.js";
 
 const timed = phaseTimer("day 2");
 const DEVICE = "/dev/vg_gfs/lv_data";
@@ -36,20 +33,10 @@ function writeSpec(file: string, lvSize: string, journals: number): void {
   writeFileSync(file, doc.toString());
 }
 
-interface StepEnd {
-  outcome: Outcome;
-  reason?: string;
-}
-
 /** `gfsdeploy plan --json`: its exit code and every step that is not ok, by id. */
 async function planned(spec: string, label: string): Promise<{ code: number; notOk: Map<string, StepEnd>; out: string }> {
   const r = await timed(label, () => gfsdeploy("plan", "--json", spec));
-  const ends = r.out
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { type: string; id?: string } & StepEnd)
-    .filter((e) => e.type === "step-end" && e.outcome !== "ok");
-  return { code: r.code, notOk: new Map(ends.map((e) => [e.id ?? "", { outcome: e.outcome, ...(e.reason ? { reason: e.reason } : {}) }])), out: r.out };
+  return { code: r.code, notOk: notOk(r.out), out: r.out };
 }
 
 /** The size of the filesystem at /srv/data as df on `node` reports it, in bytes. */

@@ -6,6 +6,7 @@
 import { afterAll } from "vitest";
 import { execa } from "execa";
 
+import type { Outcome } from "../../src/run/events.js";
 import { sshArgs } from "../../src/testbed/vm.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
 import { runCli } from "../support/cli.js";
@@ -52,6 +53,26 @@ export async function gfsdeploy(...args: string[]): Promise<{ code: number; out:
   record(out);
   process.stderr.write(out.split("\n").filter((l) => !/^\s+ok\s/.test(l)).map((l) => `  | ${l}`).join("\n") + "\n");
   return { code: r.code, out };
+}
+
+export interface StepEnd {
+  outcome: Outcome;
+  reason?: string;
+}
+
+/** The steps of a `--json` run that did not end ok, by id, with their outcome and reason. */
+export function notOk(out: string): Map<string, StepEnd> {
+  const ends = out
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { type: string; id?: string } & StepEnd)
+    .filter((e) => e.type === "step-end" && e.outcome !== "ok");
+  return new Map(ends.map((e) => [e.id ?? "", { outcome: e.outcome, ...(e.reason ? { reason: e.reason } : {}) }]));
+}
+
+/** Ids of `ran`'s changed steps that `plan` did not list as a change or pending: none, if the plan showed everything that ran. */
+export function unplanned(plan: Map<string, StepEnd>, ran: Map<string, StepEnd>): string[] {
+  return [...ran].filter(([id, e]) => e.outcome === "changed" && !["change", "pending"].includes(plan.get(id)?.outcome ?? "")).map(([id]) => id);
 }
 
 /** A duration for the log: `12.3 s`. */
