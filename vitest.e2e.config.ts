@@ -14,7 +14,7 @@ class ByName extends BaseSequencer {
  * earlier file left outside its spec) join with GFSDEPLOY_E2E_ALL=1; see README, "How it is
  * tested".
  */
-const proven = ["test/e2e/01-bringup.test.ts", "test/e2e/02-bench.test.ts", "test/e2e/04-second-filesystem.test.ts", "test/e2e/05-secrets.test.ts", "test/e2e/07-day2.test.ts"];
+const proven = ["test/e2e/01-bringup.test.ts", "test/e2e/02-bench.test.ts", "test/e2e/04-second-filesystem.test.ts", "test/e2e/05-secrets.test.ts", "test/e2e/08-day2.test.ts"];
 
 /** The two-VM end-to-end suite: one test bed, the files in order, time for emulated guests. */
 export default defineConfig({
