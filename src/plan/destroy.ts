@@ -139,7 +139,8 @@ export function compileDestroy(input: Spec, options: DestroyOptions, playbook: P
       host: n.name,
       kind: "cluster-destroy",
       params: {
-        units: ["pacemaker.service", "corosync.service", ...(spec.stonith.sbd ? ["sbd.service"] : [])],
+        units: ["pacemaker.service", "corosync.service"],
+        partOf: spec.stonith.sbd ? ["sbd.service"] : [],
         files: ["/etc/corosync/corosync.conf", "/etc/corosync/authkey", ...fenceSecrets],
         dirs: ["/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine"],
       },

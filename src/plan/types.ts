@@ -172,7 +172,14 @@ export interface StepParams {
   /** Destructive (--wipe): DRBD metadata wiped from the backing disk and the resource file removed. */
   "drbd-wipe-md": { resource: string; disk: string; resFile: string; commands: string[][] };
   /** The cluster gone from this node, as `pcs cluster destroy` leaves it: stopped, disabled, its files removed. */
-  "cluster-destroy": { units: string[]; files: string[]; dirs: string[] };
+  "cluster-destroy": {
+    /** Stopped in this order, then disabled. */
+    units: string[];
+    /** Refuse a manual stop (sbd: RefuseManualStop, PartOf=corosync): they go down with corosync, then are disabled. */
+    partOf: string[];
+    files: string[];
+    dirs: string[];
+  };
 }
 
 export type StepKind = keyof StepParams;

@@ -190,11 +190,15 @@ export const drbdWipeMd: StepHandler<"drbd-wipe-md"> = {
   },
 };
 
-async function clusterLeftovers(ctx: StepContext, p: { units: string[]; files: string[]; dirs: string[] }): Promise<{ stop: string[]; disable: string[]; files: string[]; dirs: string[] }> {
+async function unitActive(ctx: StepContext, unit: string): Promise<boolean> {
+  return (await probe(ctx, "systemctl", ["is-active", unit])).stdout.trim() === "active";
+}
+
+async function clusterLeftovers(ctx: StepContext, p: { units: string[]; partOf: string[]; files: string[]; dirs: string[] }): Promise<{ stop: string[]; disable: string[]; files: string[]; dirs: string[] }> {
   const stop: string[] = [];
   const disable: string[] = [];
-  for (const unit of p.units) {
-    if ((await probe(ctx, "systemctl", ["is-active", unit])).stdout.trim() === "active") stop.push(unit);
+  for (const unit of [...p.units, ...p.partOf]) {
+    if (await unitActive(ctx, unit)) stop.push(unit);
     if (/^enabled/.test((await probe(ctx, "systemctl", ["is-enabled", unit])).stdout.trim())) disable.push(unit);
   }
   const files: string[] = [];
@@ -204,6 +208,9 @@ async function clusterLeftovers(ctx: StepContext, p: { units: string[]; files: s
   return { stop, disable, files, dirs };
 }
 
+/** How long a unit bound to corosync may take to follow it down. */
+const PART_OF_STOP_SEC = 120;
+
 export const clusterDestroy: StepHandler<"cluster-destroy"> = {
   async check(step, ctx) {
     const l = await clusterLeftovers(ctx, step.params);
@@ -211,9 +218,20 @@ export const clusterDestroy: StepHandler<"cluster-destroy"> = {
     return todo.length ? { status: "change", reason: todo.join(", ") } : { status: "ok" };
   },
   async apply(step, ctx) {
-    const l = await clusterLeftovers(ctx, step.params);
+    const p = step.params;
+    const l = await clusterLeftovers(ctx, p);
     // units lists pacemaker before corosync: it stops first, so nothing it runs loses its membership.
-    if (l.stop.length) await run(ctx, "systemctl", ["stop", ...l.stop]);
+    const stop = l.stop.filter((u) => p.units.includes(u));
+    if (stop.length) await run(ctx, "systemctl", ["stop", ...stop]);
+    // systemd refuses `systemctl stop sbd`; it follows corosync down on its own.
+    const bound = l.stop.filter((u) => p.partOf.includes(u));
+    if (bound.length) {
+      await pollUntil(ctx, PART_OF_STOP_SEC, `${bound.join(", ")} stopped with corosync`, async () => {
+        const still: string[] = [];
+        for (const u of bound) if (await unitActive(ctx, u)) still.push(u);
+        return still.length ? { done: false, reason: `${still.join(", ")} still active` } : { done: true, value: undefined };
+      });
+    }
     if (l.disable.length) await run(ctx, "systemctl", ["disable", ...l.disable]);
     for (const f of l.files) await run(ctx, "rm", ["-f", f]);
     for (const d of l.dirs) await run(ctx, "find", [d, "-mindepth", "1", "-delete"]);

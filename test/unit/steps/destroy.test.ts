@@ -6,11 +6,14 @@
 
 import { describe, expect, it } from "vitest";
 
+import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadScripts } from "../../../src/cli/templates.js";
+import { compileDestroy } from "../../../src/plan/destroy.js";
 import { refusalMessage } from "../../../src/plan/select.js";
 import type { Plan } from "../../../src/plan/types.js";
 import type { RunEvent } from "../../../src/run/events.js";
 import { runSteps, type RunResult } from "../../../src/run/runner.js";
+import { loadSpec } from "../../../src/spec/load.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { AUTHKEY, check, contextFor, IPMI_PASSWORDS, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, secretStore, stepOf } from "./harness.js";
 import { NodeSim } from "./node-sim.js";
@@ -149,6 +152,20 @@ describe("destroy with an LV in the VG that the spec does not list", () => {
       expect(sim.state.lvs.get("vg_gfs/lv_extra"), sim.name).toMatchObject({ size: "256M", active: false });
       expect(sim.mutations.filter((m) => m.includes("lv_extra")), sim.name).toEqual([]);
     }
+  });
+});
+
+describe("destroy of a cluster fenced by SBD", () => {
+  const testbedDestroy = compileDestroy(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, { wipe: false }, loadPlaybook("destroy"));
+
+  it("leaves sbd to go down with corosync, since systemd refuses to stop it by hand, then disables it", async () => {
+    const step = stepOf(testbedDestroy, "node1/destroy/cluster", "cluster-destroy");
+    expect(step.params).toMatchObject({ units: ["pacemaker.service", "corosync.service"], partOf: ["sbd.service"] });
+    const sim = preparedNode("node1").clusterRunning([{ name: "node2", online: true }]).unit("sbd.service", { enabled: true, active: true });
+    const result = await run({ ...testbedDestroy, steps: [{ ...step, dependsOn: [] }] }, [sim], "apply");
+    expect(outcomes(result)).toEqual([]);
+    expect(sim.mutations.filter((m) => m.startsWith("systemctl "))).toEqual(["systemctl stop pacemaker.service corosync.service", "systemctl disable pacemaker.service corosync.service sbd.service"]);
+    expect(sim.state.units.get("sbd.service")).toEqual({ enabled: false, active: false });
   });
 });
 

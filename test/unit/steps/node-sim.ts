@@ -756,6 +756,8 @@ export class NodeSim {
     for (const name of units) {
       const u = this.state.units.get(name);
       if (!u) return fail(verb === "enable" || verb === "disable" ? 1 : 5, `Failed to ${verb} unit: Unit ${name} not found.`);
+      // sbd.service: RefuseManualStart/RefuseManualStop, PartOf=corosync.service.
+      if (name === "sbd.service" && verb !== "enable" && verb !== "disable") return fail(4, `Failed to ${verb} sbd.service: Operation refused, unit sbd.service may be requested by dependency only (it is configured to refuse manual start/stop).`);
       if (verb === "enable") u.enabled = true;
       else if (verb === "disable") u.enabled = false;
       else if (verb === "stop") this.stopUnit(name);
@@ -794,6 +796,7 @@ export class NodeSim {
     if (name === "corosync.service") {
       delete this.state.corosync;
       this.stopUnit("pacemaker.service");
+      this.stopUnit("sbd.service");
     }
   }
 
