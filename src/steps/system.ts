@@ -1,4 +1,4 @@
-import type { StepHandler } from "./types.js";
+import type { StepContext, StepHandler } from "./types.js";
 import { probe, run } from "./util.js";
 
 /** Which of `names` the package manager reports installed. */
@@ -63,7 +63,8 @@ export const hosts: StepHandler<"hosts"> = {
   },
 };
 
-async function unitState(ctx: Parameters<StepHandler<"service">["check"]>[1], unit: string): Promise<{ exists: boolean; enabled: boolean; active: boolean }> {
+/** A systemd unit as systemctl reports it here: installed, enabled (also enabled-runtime), active. */
+export async function unitState(ctx: StepContext, unit: string): Promise<{ exists: boolean; enabled: boolean; active: boolean }> {
   const enabled = await probe(ctx, "systemctl", ["is-enabled", unit]);
   const active = await probe(ctx, "systemctl", ["is-active", unit]);
   const state = enabled.stdout.trim();

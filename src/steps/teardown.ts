@@ -5,6 +5,7 @@
 import { parseCrmMon } from "./crm.js";
 import { RefusedError, signature } from "./devices.js";
 import { drbdState, isUp, managedByPacemaker } from "./drbd.js";
+import { unitState } from "./system.js";
 import type { StepContext, StepHandler } from "./types.js";
 import { pollUntil, probe, run, runAll } from "./util.js";
 
@@ -190,16 +191,13 @@ export const drbdWipeMd: StepHandler<"drbd-wipe-md"> = {
   },
 };
 
-async function unitActive(ctx: StepContext, unit: string): Promise<boolean> {
-  return (await probe(ctx, "systemctl", ["is-active", unit])).stdout.trim() === "active";
-}
-
 async function clusterLeftovers(ctx: StepContext, p: { units: string[]; partOf: string[]; files: string[]; dirs: string[] }): Promise<{ stop: string[]; disable: string[]; files: string[]; dirs: string[] }> {
   const stop: string[] = [];
   const disable: string[] = [];
   for (const unit of [...p.units, ...p.partOf]) {
-    if (await unitActive(ctx, unit)) stop.push(unit);
-    if (/^enabled/.test((await probe(ctx, "systemctl", ["is-enabled", unit])).stdout.trim())) disable.push(unit);
+    const state = await unitState(ctx, unit);
+    if (state.active) stop.push(unit);
+    if (state.enabled) disable.push(unit);
   }
   const files: string[] = [];
   for (const f of p.files) if (await fileExists(ctx, f)) files.push(f);
@@ -228,7 +226,7 @@ export const clusterDestroy: StepHandler<"cluster-destroy"> = {
     if (bound.length) {
       await pollUntil(ctx, PART_OF_STOP_SEC, `${bound.join(", ")} stopped with corosync`, async () => {
         const still: string[] = [];
-        for (const u of bound) if (await unitActive(ctx, u)) still.push(u);
+        for (const u of bound) if ((await unitState(ctx, u)).active) still.push(u);
         return still.length ? { done: false, reason: `${still.join(", ")} still active` } : { done: true, value: undefined };
       });
     }

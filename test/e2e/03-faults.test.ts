@@ -9,7 +9,7 @@ import { main, type Io } from "../../src/cli/main.js";
 import type { RunEvent } from "../../src/run/events.js";
 import type { NodeName } from "../../src/testbed/nodes.js";
 import { qmp } from "../../src/testbed/vm.js";
-import { both, gfsdeploy, on, phaseTimer, seconds, SPEC, tryOn, until } from "./support.js";
+import { both, bootId, failedActions, gfsdeploy, on, phaseTimer, seconds, SPEC, tryOn, until } from "./support.js";
 import { record } from "./transcript.js";
 
 const timed = phaseTimer("faults");
@@ -42,8 +42,6 @@ async function applyWatching(onEvent: (e: RunEvent) => void): Promise<{ code: nu
 async function dataIntact(): Promise<void> {
   for (const n of both) expect(await on(n, `md5sum < ${PRECIOUS}`), `${PRECIOUS} on ${n}`).toBe(precious);
 }
-
-const bootId = (node: NodeName) => on(node, "cat /proc/sys/kernel/random/boot_id");
 
 /** Reachable again with another boot id: it really rebooted (not merely unreachable). */
 async function rebooted(node: NodeName, previousBoot: string): Promise<boolean> {
@@ -167,7 +165,7 @@ describe("faults on the QEMU test bed", () => {
     const back = await timed("node2 back after fencing", () => recovered("node2", before));
     // One node's fencing must not cost the other: its monitors wait out the fencing.
     expect(await bootId("node1"), "node1 must survive node2's fencing").toBe(survivorBoot);
-    expect(await on("node1", "crm_mon -1 --output-as=xml | grep -c '<failure ' || true"), "no failed action on the survivor").toBe("0");
+    expect(await failedActions("node1"), "no failed action on the survivor").toBe("0");
     const plan = await timed("plan after the fence", () => gfsdeploy("plan", SPEC));
     expect(plan.code, plan.out).toBe(0);
     expect(await on("node2", "md5sum < /srv/data/after-fence")).toBe(written);

@@ -5,13 +5,13 @@
  * nodes without touching the first filesystem. The file then takes `extra` away again by hand,
  * so the files after it find the test bed's own spec on the nodes.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, type YAMLSeq } from "yaml";
 
+import { scratchDir } from "../support/scratch.js";
 import { both, gfsdeploy, on, phaseTimer, SPEC, until } from "./support.js";
 
 const timed = phaseTimer("second filesystem");
@@ -22,7 +22,7 @@ function specWithExtra(): string {
   const doc = parseDocument(readFileSync(SPEC, "utf8"));
   (doc.getIn(["lvm", "volumeGroups", 0, "logicalVolumes"]) as YAMLSeq).add(doc.createNode({ name: "lv_extra", size: "256M" }));
   (doc.get("filesystems") as YAMLSeq).add(doc.createNode({ name: "extra", device: "vg_gfs/lv_extra", mountpoint: "/srv/extra", journals: 2, journalSize: "8M" }));
-  const file = join(mkdtempSync(join(tmpdir(), "gfsdeploy-extra-")), "cluster.yaml");
+  const file = join(scratchDir("extra"), "cluster.yaml");
   writeFileSync(file, doc.toString());
   return file;
 }
@@ -56,7 +56,6 @@ describe("a second filesystem on a device that already holds GFS2", () => {
       });
       await on("node1", "if lvs vg_gfs/lv_extra >/dev/null 2>&1; then lvremove -y vg_gfs/lv_extra >/dev/null; fi");
     });
-    if (spec) rmSync(dirname(spec), { recursive: true, force: true });
   });
 
   it("apply refuses mkfs over the other cluster's GFS2 and leaves it as it was", async () => {

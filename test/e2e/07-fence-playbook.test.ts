@@ -7,13 +7,10 @@
 import { describe, expect, it } from "vitest";
 
 import type { PhaseResult } from "../../src/fence-test/run.js";
-import type { NodeName } from "../../src/testbed/nodes.js";
-import { both, gfsdeploy, on, phaseTimer, SPEC } from "./support.js";
+import { both, bootId, failedActions, gfsdeploy, on, phaseTimer, SPEC } from "./support.js";
 
 const timed = phaseTimer("fence-test playbook");
 const FILE = "/srv/data/fence-test-keeps-me.bin";
-
-const bootId = (node: NodeName) => on(node, "cat /proc/sys/kernel/random/boot_id");
 
 describe("run fence-test", () => {
   it("fences node2, sees node1 recover and node2 rejoin, and finds nothing to change; the nodes agree", async () => {
@@ -37,7 +34,7 @@ describe("run fence-test", () => {
 
     expect(await bootId("node2"), "node2 was power-cycled").not.toBe(boot2);
     expect(await bootId("node1"), "node1 must survive node2's fencing").toBe(boot1);
-    expect(await on("node1", "crm_mon -1 --output-as=xml | grep -c '<failure ' || true"), "no failed action on the survivor").toBe("0");
+    expect(await failedActions("node1"), "no failed action on the survivor").toBe("0");
     for (const n of both) expect(await on(n, `md5sum < ${FILE}`), n).toBe(sum);
     await on("node1", `rm -f ${FILE}`);
   });

@@ -9,14 +9,14 @@
  * GFS2 cannot shrink or drop a journal, so this file leaves the test bed grown for good: it
  * runs last, and a reused test bed (GFSDEPLOY_E2E_REUSE=1) must be made fresh to run it again.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 
 import type { NodeName } from "../../src/testbed/nodes.js";
+import { scratchDir } from "../support/scratch.js";
 import { both, gfsdeploy, notOk, on, phaseTimer, SPEC, until, type StepEnd } from "./support.js";
 
 const timed = phaseTimer("day 2");
@@ -57,7 +57,7 @@ describe("day 2: a bigger LV and one more journal, from the spec", () => {
   beforeAll(async () => {
     const r = await timed("converge before", () => gfsdeploy("apply", SPEC, "--yes"));
     expect(r.code, r.out).toBe(0);
-    spec = join(mkdtempSync(join(tmpdir(), "gfsdeploy-day2-")), "cluster.yaml");
+    spec = join(scratchDir("day2"), "cluster.yaml");
     expect(resolve(spec)).not.toBe(resolve(SPEC));
     // GIVEN lv_data as the bring-up made it, with room in the VG to grow it by 512 MiB
     expect(await on("node1", "lvs --noheadings --units m --nosuffix -o lv_size vg_gfs/lv_data"), "07 needs lv_data at 3G as the bring-up makes it: make the test bed fresh").toBe("3072.00");

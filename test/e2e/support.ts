@@ -40,6 +40,12 @@ export async function on(node: NodeName, script: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/** The node's kernel boot id: another one means it rebooted. */
+export const bootId = (node: NodeName) => on(node, "cat /proc/sys/kernel/random/boot_id");
+
+/** How many failed actions the node's crm_mon lists, as text ("0" when none). */
+export const failedActions = (node: NodeName) => on(node, "crm_mon -1 --output-as=xml | grep -c '<failure ' || true");
+
 /** A command on a node whose exit status is data. */
 export async function tryOn(node: NodeName, script: string): Promise<{ code: number; out: string }> {
   const r = await execa("ssh", sshArgs(node, [script]), { reject: false });
