@@ -1,29 +1,71 @@
-import type { Distro, DrbdDialect, Spec } from "./types.js";
+import type { Distro, DrbdDialect, Section, Spec } from "./types.js";
 
 /** The first DRBD port when a resource names none; later resources count up from it. */
 export const firstDrbdPort = 7789;
 
+/** A default that depends on other fields: the section it fills and the sections it reads. */
+interface DerivedDefault {
+  fills: Section;
+  reads: readonly Section[];
+  fill: (spec: Spec) => void;
+}
+
+const derivedDefaults: readonly DerivedDefault[] = [
+  { fills: "corosync", reads: ["cluster"], fill: (spec) => (spec.corosync.transport ??= spec.cluster.distro === "el7" ? "udpu" : "knet") },
+  { fills: "drbd", reads: [], fill: (spec) => (spec.drbd.version = String(spec.drbd.version) as Spec["drbd"]["version"]) },
+  {
+    fills: "lvm",
+    reads: ["cluster"],
+    fill: (spec) => (spec.lvm.locking ??= spec.lvm.volumeGroups.length === 0 ? "none" : spec.cluster.distro === "el7" ? "clvmd" : "lvmlockd"),
+  },
+  {
+    fills: "drbd",
+    reads: [],
+    fill: (spec) => {
+      // Unset ports count up from 7789, stepping over any port another resource names itself.
+      const taken = new Set(spec.drbd.resources.map((r) => r.port).filter((p) => p !== undefined));
+      let next = firstDrbdPort;
+      for (const r of spec.drbd.resources) {
+        if (r.port !== undefined) continue;
+        while (taken.has(next)) next++;
+        r.port = next;
+        taken.add(next);
+      }
+    },
+  },
+  { fills: "filesystems", reads: ["nodes"], fill: (spec) => spec.filesystems.forEach((fs) => (fs.journals ??= spec.nodes.length)) },
+  { fills: "stonith", reads: [], fill: (spec) => spec.stonith.devices.forEach((d) => (d.avoidTarget ??= d.target !== undefined)) },
+  {
+    fills: "stonith",
+    reads: ["nodes"],
+    fill: (spec) => {
+      if (spec.nodes.length === 2) spec.stonith.survivor ??= spec.nodes[0]?.name;
+    },
+  },
+  {
+    fills: "stonith",
+    reads: [],
+    fill: (spec) => {
+      if (spec.stonith.sbd) spec.stonith.sbd.msgwaitTimeout ??= 2 * spec.stonith.sbd.watchdogTimeout;
+    },
+  },
+];
+
 /**
  * Fills in the defaults that depend on other fields. Runs after the schema (which filled
  * the plain ones), before the semantic rules, so the rules judge what will really be built.
+ * Only sections that are `usable` (well-formed) are read or filled; returns the test for
+ * the sections that are then complete, which the rules go by: a section whose default
+ * could not be derived from a malformed one is not.
  */
-export function applyDerivedDefaults(spec: Spec): void {
-  spec.corosync.transport ??= spec.cluster.distro === "el7" ? "udpu" : "knet";
-  spec.drbd.version = String(spec.drbd.version) as Spec["drbd"]["version"];
-  spec.lvm.locking ??= spec.lvm.volumeGroups.length === 0 ? "none" : spec.cluster.distro === "el7" ? "clvmd" : "lvmlockd";
-  // Unset ports count up from 7789, stepping over any port another resource names itself.
-  const taken = new Set(spec.drbd.resources.map((r) => r.port).filter((p) => p !== undefined));
-  let next = firstDrbdPort;
-  for (const r of spec.drbd.resources) {
-    if (r.port !== undefined) continue;
-    while (taken.has(next)) next++;
-    r.port = next;
-    taken.add(next);
+export function applyDerivedDefaults(spec: Spec, usable: (section: Section) => boolean = () => true): (section: Section) => boolean {
+  const incomplete = new Set<Section>();
+  for (const d of derivedDefaults) {
+    if (!usable(d.fills)) continue;
+    if (d.reads.every(usable)) d.fill(spec);
+    else incomplete.add(d.fills);
   }
-  for (const fs of spec.filesystems) fs.journals ??= spec.nodes.length;
-  for (const d of spec.stonith.devices) d.avoidTarget ??= d.target !== undefined;
-  if (spec.nodes.length === 2) spec.stonith.survivor ??= spec.nodes[0]?.name;
-  if (spec.stonith.sbd) spec.stonith.sbd.msgwaitTimeout ??= 2 * spec.stonith.sbd.watchdogTimeout;
+  return (section) => usable(section) && !incomplete.has(section);
 }
 
 /** Which DRBD configuration dialect a spec gets: 8.4 where the distro's kernel ships 8.4. */

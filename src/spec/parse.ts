@@ -3,7 +3,7 @@ import { applyDerivedDefaults } from "./defaults.js";
 import type { SourceLocator } from "./locate.js";
 import { checkRules } from "./rules.js";
 import { checkShape } from "./shape.js";
-import type { Distro, Spec } from "./types.js";
+import type { Distro, Section, Spec } from "./types.js";
 import { readYaml } from "./yaml.js";
 
 export type ParseResult =
@@ -27,11 +27,14 @@ export function parseSpec(text: string, file: string, detected?: Distro): ParseR
     };
   }
   const shapeProblems = checkShape(data);
-  if (shapeProblems.length > 0) return { ok: false, diagnostics: shapeProblems.map(toDiagnostic) };
   const spec = data as Spec;
-  if (detected !== undefined && spec.cluster.distro === "auto") spec.cluster.distro = detected;
-  applyDerivedDefaults(spec);
-  const ruleProblems = checkRules(spec);
-  if (ruleProblems.length > 0) return { ok: false, diagnostics: ruleProblems.map(toDiagnostic) };
+  // A rule reads whole sections: it runs on every section the schema found well-formed, so
+  // one run reports the malformed parts and the rule problems of the rest together.
+  const malformed = new Set(shapeProblems.map((p) => p.path[0]));
+  const wellFormed = (section: Section) => (data as Record<string, unknown>)[section] !== undefined && !malformed.has(section);
+  if (detected !== undefined && wellFormed("cluster") && spec.cluster.distro === "auto") spec.cluster.distro = detected;
+  const complete = applyDerivedDefaults(spec, wellFormed);
+  const problems = [...shapeProblems, ...checkRules(spec, complete)];
+  if (problems.length > 0) return { ok: false, diagnostics: problems.map(toDiagnostic) };
   return { ok: true, spec, locator };
 }

@@ -3,7 +3,7 @@ import { isIP } from "node:net";
 import { knownFenceAgents, secretCapableFenceOptions } from "./fence-agents.js";
 import { nearest, type SpecPath } from "./path.js";
 import type { Problem } from "./shape.js";
-import type { SecretRef, Spec } from "./types.js";
+import type { SecretRef, Section, Spec } from "./types.js";
 
 /**
  * Semantic rules: what a schema cannot say and what the upstream tools miss (corosync -t
@@ -11,11 +11,20 @@ import type { SecretRef, Spec } from "./types.js";
  * values, nothing checks GFS2 lock-table names until mkfs runs on a node).
  */
 type Report = (path: SpecPath, message: string, hint: string, atKey?: boolean) => void;
-type Rule = (spec: Spec, report: Report) => void;
+type Check = (spec: Spec, report: Report) => void;
+
+/**
+ * A rule and the sections it reads. When the schema finds problems, a rule still runs if
+ * every section it reads is well-formed, so one run reports both kinds of problem.
+ */
+interface Rule {
+  reads: readonly Section[];
+  check: Check;
+}
 
 const lockTableName = /^[A-Za-z0-9_-]+$/;
 
-const clusterName: Rule = (spec, report) => {
+const clusterName: Check = (spec, report) => {
   const n = spec.cluster.name;
   if (n.length > 32 || !lockTableName.test(n)) {
     report(
@@ -26,7 +35,7 @@ const clusterName: Rule = (spec, report) => {
   }
 };
 
-const filesystemNames: Rule = (spec, report) => {
+const filesystemNames: Check = (spec, report) => {
   const seen = new Map<string, number>();
   spec.filesystems.forEach((fs, i) => {
     if (fs.name.length > 30 || !lockTableName.test(fs.name)) {
@@ -47,7 +56,7 @@ const filesystemNames: Rule = (spec, report) => {
   });
 };
 
-const journals: Rule = (spec, report) => {
+const journals: Check = (spec, report) => {
   const nodes = spec.nodes.length;
   spec.filesystems.forEach((fs, i) => {
     if (fs.journals < nodes) {
@@ -64,7 +73,7 @@ const journals: Rule = (spec, report) => {
   });
 };
 
-const uniqueNodes: Rule = (spec, report) => {
+const uniqueNodes: Check = (spec, report) => {
   const names = new Map<string, number>();
   const endpoints = new Map<string, number>();
   const rings = new Map<string, string>();
@@ -102,13 +111,13 @@ const uniqueNodes: Rule = (spec, report) => {
   }
 };
 
-const quorum: Rule = (spec, report) => {
+const quorum: Check = (spec, report) => {
   if (spec.corosync.twoNode === true && spec.nodes.length !== 2) {
     report(["corosync", "twoNode"], `two_node needs exactly two nodes, the spec has ${spec.nodes.length}`, "remove twoNode: with three or more nodes ordinary majority quorum applies");
   }
 };
 
-const distroFit: Rule = (spec, report) => {
+const distroFit: Check = (spec, report) => {
   const d = spec.cluster.distro;
   // With distro auto these rules run again once the nodes have said what they are.
   if (d === "auto") return;
@@ -133,7 +142,7 @@ const distroFit: Rule = (spec, report) => {
   }
 };
 
-const dualPrimary: Rule = (spec, report) => {
+const dualPrimary: Check = (spec, report) => {
   if (spec.drbd.resources.length === 0) return;
   if (spec.nodes.length !== 2) {
     report(["drbd", "resources"], `dual-primary DRBD needs exactly two nodes, the spec has ${spec.nodes.length}`, "GFS2 over DRBD is a two-node design; use shared storage for more nodes");
@@ -149,7 +158,7 @@ const afterSbValues = {
   twoPrimaries: ["disconnect", "call-pri-lost-after-sb", "violently-as0p"],
 } as const;
 
-const afterSplitBrain: Rule = (spec, report) => {
+const afterSplitBrain: Check = (spec, report) => {
   for (const key of ["zeroPrimaries", "onePrimary", "twoPrimaries"] as const) {
     const value = spec.drbd.afterSb[key];
     const allowed: readonly string[] = afterSbValues[key];
@@ -162,7 +171,7 @@ const afterSplitBrain: Rule = (spec, report) => {
   }
 };
 
-const drbdResources: Rule = (spec, report) => {
+const drbdResources: Check = (spec, report) => {
   const names = new Map<string, number>();
   const minors = new Map<number, number>();
   const ports = new Map<number, number>();
@@ -219,7 +228,7 @@ function resolveDevice(spec: Spec, ref: string): "drbd" | "lv" | undefined {
   return vg?.logicalVolumes.some((lv) => lv.name === b) ? "lv" : undefined;
 }
 
-const lvm: Rule = (spec, report) => {
+const lvm: Check = (spec, report) => {
   if (spec.lvm.locking === "none" && spec.lvm.volumeGroups.length > 0) {
     report(["lvm", "locking"], "volume groups need a lock manager", "use locking: lvmlockd (or clvmd on el7), or remove lvm.volumeGroups and put GFS2 on drbd/RESOURCE");
   }
@@ -245,7 +254,7 @@ const lvm: Rule = (spec, report) => {
   });
 };
 
-const filesystems: Rule = (spec, report) => {
+const filesystems: Check = (spec, report) => {
   const mounts = new Map<string, number>();
   const devices = new Map<string, number>();
   const pvs = new Set(spec.lvm.volumeGroups.flatMap((vg) => vg.pvs));
@@ -281,7 +290,7 @@ function isSecretRef(v: unknown): v is SecretRef {
   return typeof v === "object" && v !== null;
 }
 
-const secrets: Rule = (spec, report) => {
+const secrets: Check = (spec, report) => {
   const ref = spec.secrets.haclusterPassword;
   if ((ref.env === undefined) === (ref.file === undefined)) {
     report(["secrets", "haclusterPassword"], "a secret needs exactly one of env or file", "write { env: VARIABLE } or { file: PATH }");
@@ -299,7 +308,7 @@ const secrets: Rule = (spec, report) => {
   });
 };
 
-const fencing: Rule = (spec, report) => {
+const fencing: Check = (spec, report) => {
   const st = spec.stonith;
   const nodeNames = spec.nodes.map((n) => n.name);
   if (!st.enabled) {
@@ -357,24 +366,25 @@ const fencing: Rule = (spec, report) => {
 };
 
 const rules: readonly Rule[] = [
-  clusterName,
-  filesystemNames,
-  journals,
-  uniqueNodes,
-  quorum,
-  distroFit,
-  dualPrimary,
-  afterSplitBrain,
-  drbdResources,
-  lvm,
-  filesystems,
-  secrets,
-  fencing,
+  { reads: ["cluster"], check: clusterName },
+  { reads: ["cluster", "filesystems"], check: filesystemNames },
+  { reads: ["nodes", "filesystems"], check: journals },
+  { reads: ["nodes", "ssh", "corosync"], check: uniqueNodes },
+  { reads: ["corosync", "nodes"], check: quorum },
+  { reads: ["cluster", "lvm", "corosync", "drbd"], check: distroFit },
+  { reads: ["drbd", "nodes"], check: dualPrimary },
+  { reads: ["drbd"], check: afterSplitBrain },
+  { reads: ["drbd", "nodes"], check: drbdResources },
+  { reads: ["lvm", "drbd"], check: lvm },
+  { reads: ["filesystems", "lvm", "drbd"], check: filesystems },
+  { reads: ["secrets", "stonith"], check: secrets },
+  { reads: ["stonith", "nodes"], check: fencing },
 ];
 
-export function checkRules(spec: Spec): Problem[] {
+/** Every problem the rules find in `spec`, from the rules whose sections are all `usable`. */
+export function checkRules(spec: Spec, usable: (section: Section) => boolean = () => true): Problem[] {
   const problems: Problem[] = [];
   const report: Report = (path, message, hint, atKey) => problems.push({ path, message, hint, atKey });
-  for (const rule of rules) rule(spec, report);
+  for (const rule of rules) if (rule.reads.every(usable)) rule.check(spec, report);
   return problems;
 }

@@ -202,5 +202,8 @@ export interface Spec {
   bench: BenchSpec;
 }
 
+/** A top-level section of the spec: the unit whose shape decides whether a rule may read it. */
+export type Section = keyof Spec;
+
 /** A spec whose `distro: auto` has been resolved (compile needs a concrete target). */
 export type ConcreteSpec = Spec & { cluster: ClusterSpec & { distro: Distro } };

@@ -323,6 +323,17 @@ const corpus: Record<string, Expected[]> = {
       hint: "did you mean 'filesystems'? (known keys here: apiVersion, cluster, ssh, nodes, secrets, corosync, stonith, drbd, lvm, filesystems, bench)",
     },
   ],
+  // A schema problem in one section and a rule problem in another, reported in one run:
+  // the schema's problems first, then the rules'.
+  "schema-and-rule-errors": [
+    {
+      at: "14:1",
+      path: "corosyn",
+      message: "unknown key 'corosyn'",
+      hint: "did you mean 'corosync'? (known keys here: apiVersion, cluster, ssh, nodes, secrets, corosync, stonith, drbd, lvm, filesystems, bench)",
+    },
+    { at: "5:9", path: "cluster.name", message: "cluster name 'ho cluster' cannot be a GFS2 lock-table prefix", hint: clusterNameHint },
+  ],
   "unknown-nested-key": [
     { at: "23:45", path: "drbd.resources[0].size", message: "unknown key 'size'", hint: "remove it; known keys here: name, port, minor, disk, disks" },
   ],

@@ -89,13 +89,35 @@ describe("reporting", () => {
     ]);
   });
 
-  it("reports every schema problem at once too, and runs no semantic rule on a misshapen spec", () => {
+  it("reports every schema problem at once too, and runs no rule that reads a misshapen section", () => {
     const text = edit(base, ["distro: debian12", "distro: debian"], ["minor: 0,", "minor: -1,"], ["mountpoint: /srv/data", "mountpoint: /srv/data, journals: 0"]);
     expect(problems(text)).toEqual([
       "2:31 cluster.distro: 'debian' is not one of: debian12, ubuntu2404, el9, el8, el7, auto",
       "15:26 drbd.resources[0].minor: must be at least 0",
       "20:68 filesystems[0].journals: must be at least 1",
     ]);
+  });
+
+  it("runs the rules on the well-formed sections when others are misshapen, so one run lists both", () => {
+    // GIVEN a nodes list the schema rejects (a node without ring0), a cluster name no lock
+    // table takes, and a fence device naming an agent that does not exist
+    const text = edit(
+      base,
+      [", ring0: 10.0.0.12 }", " }"],
+      ["name: lab,", "name: ho cluster,"],
+      ["agent: fence_ipmilan, target: node2", "agent: fence_ipmi, target: node2"],
+    );
+    // THEN the schema problem and the cluster rule's are reported; the fencing rule reads the
+    // node list, which is misshapen, so it does not run
+    expect(problems(text)).toEqual([
+      "5:5 nodes[1]: missing required key 'ring0'",
+      "2:18 cluster.name: cluster name 'ho cluster' cannot be a GFS2 lock-table prefix",
+    ]);
+  });
+
+  it("skips, rather than crashes in, a rule whose section has the wrong type", () => {
+    const text = edit(base, ["filesystems:\n  - { name: fs0, device: vg0/lv0, mountpoint: /srv/data }", "filesystems: /srv/data"], ["name: lab,", "name: lab.x,"]);
+    expect(problems(text)).toEqual(["19:14 filesystems: must be a list", "2:18 cluster.name: cluster name 'lab.x' cannot be a GFS2 lock-table prefix"]);
   });
 
   it("names the file it was given in every diagnostic", () => {
