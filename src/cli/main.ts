@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 import { Command, CommanderError } from "commander";
 
 import { GfsError, InternalError, SpecError, UsageError } from "../errors.js";
@@ -109,12 +111,19 @@ async function teardown(io: Io, spec: string, playbook: Playbook, opts: LiveFlag
   return result.counts.failed + result.counts.refused > 0 ? 1 : 0;
 }
 
+/** The package's version: src/cli and dist/cli both sit two levels below package.json. */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 /** Exit code of a run, set by the action and returned by main. */
 let runExitCode = 0;
 
 function program(io: Io): Command {
   const cli = new Command("gfsdeploy")
     .description("Build and keep correct GFS2-over-DRBD Pacemaker clusters from one spec")
+    .version(packageVersion(), "-V, --version", "print gfsdeploy's version")
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError();
