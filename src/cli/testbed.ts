@@ -7,6 +7,7 @@ import { Command } from "commander";
 import { execa } from "execa";
 import { ConnectionError } from "../errors.js";
 import { RemoteExitStatus } from "../testbed/errors.js";
+import { IMAGE_TOOLS, requireHostTools, SSH_TOOLS, VM_TOOLS } from "../testbed/host-tools.js";
 import { parseNodeName, testbedNode } from "../testbed/nodes.js";
 import { cachePaths } from "../testbed/paths.js";
 import { down, prepareImage, runningPid, sshArgs, status, up } from "../testbed/vm.js";
@@ -26,6 +27,7 @@ export function formatStatusTable(nodes: readonly NodeStatus[]): string {
 
 async function sshInto(nodeText: string, words: readonly string[]): Promise<void> {
   const node = parseNodeName(nodeText);
+  await requireHostTools(SSH_TOOLS);
   const paths = cachePaths();
   if ((await runningPid(paths, node)) === undefined) {
     throw new ConnectionError(`${node} is not running`, "start the test bed with `gfsdeploy testbed up`");
@@ -54,6 +56,7 @@ export function testbedCommand(): Command {
     .option("--fresh", "discard the VMs' disks and boot from the clean image")
     .option("--rebuild-image", "rebuild the guest image even if the cached one is current")
     .action(async (options: { fresh?: boolean; rebuildImage?: boolean }) => {
+      await requireHostTools(VM_TOOLS);
       const nodes = await up({ fresh: options.fresh ?? false, rebuildImage: options.rebuildImage ?? false });
       for (const node of nodes) {
         process.stdout.write(`${node.node}: ${node.reused ? "already running" : "booted"}, ssh ready after ${node.readySec} s\n`);
@@ -71,6 +74,7 @@ export function testbedCommand(): Command {
     .command("status")
     .description("show whether each VM runs and answers ssh")
     .action(async () => {
+      await requireHostTools(SSH_TOOLS);
       process.stdout.write(`${formatStatusTable(await status())}\n`);
     });
 
@@ -88,6 +92,7 @@ export function testbedCommand(): Command {
     .description("build the guest image (Debian 12) unless the cached one matches the recipe")
     .option("--force", "rebuild even if the cached image is current")
     .action(async (options: { force?: boolean }) => {
+      await requireHostTools(IMAGE_TOOLS);
       await prepareImage({ force: options.force ?? false });
     });
 
