@@ -7,6 +7,7 @@ import { basename, join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { runCli } from "../../support/cli.js";
+import { needs } from "../../support/needs.js";
 import type { Outcome, RunEvent } from "../../../src/run/events.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { SshTransport } from "../../../src/transport/ssh.js";
@@ -359,10 +360,8 @@ describe("gfsdeploy plan against two reachable, bare nodes", () => {
     // what a new disk looks like to the checks. Plan only reads them. The highest numbers
     // are taken, which `losetup -f` hands out last.
     const [sbd, disk] = await blankLoopDevices(2);
-    if (sbd === undefined || disk === undefined) {
-      ctx.skip("needs two unattached loop devices (/dev/loopN, size 0) to stand in for blank disks");
-      return;
-    }
+    needs(ctx, sbd !== undefined && disk !== undefined, "two unattached loop devices (/dev/loopN, size 0) to stand in for blank disks", "`modprobe loop` makes them (the loop driver)");
+    if (sbd === undefined || disk === undefined) return;
     const spec = await reachable({ sbd, disk });
     const steps = await compiledSteps(spec);
     const before = await snapshot(UNTOUCHED);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 import { runCli } from "../../support/cli.js";
+import { needs } from "../../support/needs.js";
 import { IMAGE_RECIPE } from "../../../src/testbed/recipe.js";
 
 /**
@@ -179,14 +180,10 @@ describe("vagrant validate", () => {
   const validate = (extraEnv: Record<string, string>, ...args: string[]) =>
     execa("vagrant", ["validate", ...args], { cwd: work, env: { ...env, ...extraEnv }, extendEnv: true, reject: false, all: true });
 
-  it("passes for the libvirt provider, its options included when vagrant-libvirt is installed", { timeout: 120_000 }, async (ctx) => {
-    if (plugins === undefined) {
-      ctx.skip("vagrant is not installed (.ci/install-deps installs it; add vagrant-libvirt to check the libvirt block too)");
-      return;
-    }
-    // Without the plugin Vagrant cannot check the libvirt block, only everything else.
-    const args = /^vagrant-libvirt\b/m.test(plugins) ? [] : ["--ignore-provider"];
-    const r = await validate({ VAGRANT_DEFAULT_PROVIDER: "libvirt" }, ...args);
+  it("passes for the libvirt provider, its options included", { timeout: 120_000 }, async (ctx) => {
+    needs(ctx, plugins !== undefined, "vagrant", "`.ci/install-deps` installs it (Debian package vagrant)");
+    needs(ctx, /^vagrant-libvirt\b/m.test(plugins ?? ""), "the vagrant-libvirt plugin", "`.ci/install-deps` installs it (Debian package vagrant-libvirt)");
+    const r = await validate({ VAGRANT_DEFAULT_PROVIDER: "libvirt" });
     expect(r.exitCode, r.all).toBe(0);
     expect(r.all).toMatch(/Vagrantfile validated successfully/);
     // The Vagrantfile made the files the inventories point at, in its own directory.
@@ -195,10 +192,7 @@ describe("vagrant validate", () => {
   });
 
   it("passes for VirtualBox with the disks feature on, and never silently drops the DRBD disk", { timeout: 120_000 }, async (ctx) => {
-    if (plugins === undefined) {
-      ctx.skip("vagrant is not installed (.ci/install-deps installs it)");
-      return;
-    }
+    needs(ctx, plugins !== undefined, "vagrant", "`.ci/install-deps` installs it (Debian package vagrant)");
     // VirtualBox itself is not installed here: --ignore-provider skips only the checks that
     // need it; the provider block and its override still run.
     const on = await validate({ VAGRANT_DEFAULT_PROVIDER: "virtualbox", VAGRANT_EXPERIMENTAL: "disks" }, "--ignore-provider");
