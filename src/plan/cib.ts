@@ -13,6 +13,8 @@ export function pcsDialect(spec: ConcreteSpec): PcsDialect {
       return "0.9";
     case "el8":
       return "0.10";
+    case "debian13":
+      return "0.12";
     default:
       return "0.11";
   }
@@ -35,10 +37,14 @@ export const ids = {
   fsMount: (fs: string) => `${fs}-fs`,
 };
 
-/** Role names: pcs 0.11 says Promoted; older pcs says Master, and 0.9 constraints say `master`. */
+/**
+ * Role names: pcs 0.11 says Promoted and 0.12 accepts nothing else; older pcs says Master,
+ * and 0.9 constraints say `master`.
+ */
+const legacyRoles = (d: PcsDialect) => d === "0.9" || d === "0.10";
 const role = {
-  promoted: (d: PcsDialect) => (d === "0.11" ? "Promoted" : "Master"),
-  unpromoted: (d: PcsDialect) => (d === "0.11" ? "Unpromoted" : "Slave"),
+  promoted: (d: PcsDialect) => (legacyRoles(d) ? "Master" : "Promoted"),
+  unpromoted: (d: PcsDialect) => (legacyRoles(d) ? "Slave" : "Unpromoted"),
   constraint: (d: PcsDialect) => (d === "0.9" ? "master" : role.promoted(d)),
 };
 

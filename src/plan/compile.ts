@@ -16,6 +16,8 @@ function packages(spec: ConcreteSpec): { manager: "apt" | "dnf" | "yum"; names: 
   // ctdb only for its ping_pong, the POSIX-lock bouncing test.
   const bench = spec.bench.enabled ? ["fio", "iperf3", "ctdb"] : [];
   switch (spec.cluster.distro) {
+    // trixie's fence-agents is a metapackage for fence-agents-all; the names are bookworm's.
+    case "debian13":
     case "debian12":
       return {
         manager: "apt",

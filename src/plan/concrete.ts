@@ -12,7 +12,7 @@ export function concreteSpec(input: Spec, playbook: Playbook, workflow: Workflow
     throw new PlanError(`playbook ${playbook.name} is a ${playbook.workflow} workflow, not ${workflow === "apply" ? "an" : "a"} ${workflow} workflow`, hint);
   }
   if (input.cluster.distro === "auto") {
-    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian12, ubuntu2404, el9, el8 or el7 to compile offline");
+    throw new PlanError("distro 'auto' needs the nodes' /etc/os-release", "set cluster.distro to debian13, debian12, ubuntu2404, el9, el8 or el7 to compile offline");
   }
   return input as ConcreteSpec;
 }

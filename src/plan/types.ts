@@ -5,8 +5,12 @@
 
 import type { Distro, DrbdDialect, LockManager } from "../spec/types.js";
 
-/** pcs command dialect: 0.9 on EL7 (`master`), 0.10 on EL8, 0.11 on EL9/Debian 12/Ubuntu 24.04. */
-export type PcsDialect = "0.9" | "0.10" | "0.11";
+/**
+ * pcs command dialect: 0.9 on EL7 (`master`), 0.10 on EL8, 0.11 on EL9/Debian 12/Ubuntu 24.04,
+ * 0.12 on Debian 13 (Pacemaker 3: Promoted/Unpromoted only, stonith devices only through
+ * `pcs stonith`).
+ */
+export type PcsDialect = "0.9" | "0.10" | "0.11" | "0.12";
 
 /** The phases steps can belong to. Their order is not here but in the playbooks (site.yaml, destroy.yaml). */
 export type Phase =

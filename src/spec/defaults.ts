@@ -72,6 +72,7 @@ export function applyDerivedDefaults(spec: Spec, usable: (section: Section) => b
 export function drbdDialect(spec: Spec): DrbdDialect | undefined {
   if (spec.drbd.version !== "auto") return spec.drbd.version;
   switch (spec.cluster.distro) {
+    case "debian13":
     case "debian12":
     case "ubuntu2404":
     case "el7":
@@ -102,6 +103,7 @@ export function pythonFor(distro: Distro): string {
       return "/usr/bin/python";
     case "el8":
       return "/usr/libexec/platform-python";
+    case "debian13":
     case "debian12":
     case "ubuntu2404":
     case "el9":

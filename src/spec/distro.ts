@@ -31,7 +31,7 @@ export function distroOf(fields: Readonly<Record<string, string>>): Distro | und
   // VERSION_ID is "12", "24.04", "9.4" or "7": the major release is what selects a target.
   const version = fields.VERSION_ID ?? "";
   const major = version.split(".")[0];
-  if (id === "debian") return major === "12" ? "debian12" : undefined;
+  if (id === "debian") return major === "13" ? "debian13" : major === "12" ? "debian12" : undefined;
   if (id === "ubuntu") return version === "24.04" ? "ubuntu2404" : undefined;
   if (EL_IDS.has(id) || like.includes("rhel") || like.includes("centos")) {
     if (major === "9") return "el9";
@@ -48,7 +48,7 @@ function describe(fields: Readonly<Record<string, string>>): string {
   return `${pretty} (ID=${fields.ID ?? "?"}${like} VERSION_ID=${fields.VERSION_ID ?? "?"})`;
 }
 
-const SUPPORTED = "debian12 (Debian 12), ubuntu2404 (Ubuntu 24.04), el9/el8/el7 (RHEL, Rocky, AlmaLinux, CentOS, Oracle Linux 9/8/7)";
+const SUPPORTED = "debian13 (Debian 13), debian12 (Debian 12), ubuntu2404 (Ubuntu 24.04), el9/el8/el7 (RHEL, Rocky, AlmaLinux, CentOS, Oracle Linux 9/8/7)";
 
 /**
  * Reads every node's os-release and returns the one target they all are. Reads only: on

@@ -130,7 +130,7 @@ const distroFit: Check = (spec, report) => {
   if (d === "el7" && spec.corosync.transport === "knet") {
     report(["corosync", "transport"], "el7 runs corosync 2, which has no knet", "use transport: udpu on el7");
   }
-  if ((d === "debian12" || d === "ubuntu2404") && spec.drbd.version === "9") {
+  if ((d === "debian13" || d === "debian12" || d === "ubuntu2404") && spec.drbd.version === "9") {
     report(["drbd", "version"], `${d} ships the in-tree DRBD 8.4 kernel module`, "use version: auto (8.4) on this distro");
   }
   if (!d.startsWith("el")) {

@@ -24,7 +24,7 @@ export const specSchema = {
       required: ["name", "distro"],
       properties: {
         name,
-        distro: { enum: ["debian12", "ubuntu2404", "el9", "el8", "el7", "auto"] },
+        distro: { enum: ["debian13", "debian12", "ubuntu2404", "el9", "el8", "el7", "auto"] },
         repos: { type: "array", items: { type: "string", pattern: "^[A-Za-z0-9_.:-]+$" } },
         elrepo: { type: "boolean" },
       },

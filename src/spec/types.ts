@@ -3,7 +3,7 @@
  * Each field documents its default; the JSON Schema in schema.ts is the enforcement.
  */
 
-export type Distro = "debian12" | "ubuntu2404" | "el9" | "el8" | "el7";
+export type Distro = "debian13" | "debian12" | "ubuntu2404" | "el9" | "el8" | "el7";
 export type DrbdDialect = "8.4" | "9";
 export type LockManager = "lvmlockd" | "clvmd" | "none";
 

@@ -26,7 +26,7 @@ import { scratchDir } from "../support/scratch.js";
 import { checkCib, checkCorosync, checkDrbd, checkMkfs, pcsArgvs } from "./checkers.js";
 import { orderingFailures, placementFailures, shapeOf } from "./expectations.js";
 
-const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
+const fixtures = ["debian13", "debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
 
 interface Rendered {
   plan: Plan;

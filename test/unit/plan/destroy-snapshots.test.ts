@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 
 import { offlineDestroyPlan } from "../../../src/cli/offline.js";
 
-const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
+const fixtures = ["debian13", "debian12-lvmlockd", "debian12-nolvm", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
 
 describe.each(fixtures)("%s", (fixture) => {
   const spec = `test/fixtures/specs/${fixture}/cluster.yaml`;

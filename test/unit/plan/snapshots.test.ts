@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { offlinePlan } from "../../../src/cli/offline.js";
 import { renderArtifacts } from "../../../src/render/artifacts.js";
 
-const fixtures = ["debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
+const fixtures = ["debian13", "debian12-lvmlockd", "debian12-nolvm", "ubuntu2404", "el9", "el7-clvmd", "el8-drbd9", "two-resources"];
 
 describe.each(fixtures)("%s", (fixture) => {
   const plan = offlinePlan(`test/fixtures/specs/${fixture}/cluster.yaml`, false);

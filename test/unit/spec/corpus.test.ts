@@ -350,7 +350,7 @@ const corpus: Record<string, Expected[]> = {
   "wrong-type": [{ at: "13:37", path: "corosync.token", message: "must be a whole number", hint: "write token as a whole number" }],
   "wrong-type-nodes": [{ at: "8:3", path: "nodes", message: "must be a list", hint: "write nodes as a list" }],
   "bad-enum": [
-    { at: "5:11", path: "cluster.distro", message: "'debain12' is not one of: debian12, ubuntu2404, el9, el8, el7, auto", hint: "did you mean 'debian12'?" },
+    { at: "5:11", path: "cluster.distro", message: "'debain12' is not one of: debian13, debian12, ubuntu2404, el9, el8, el7, auto", hint: "did you mean 'debian12'?" },
   ],
   "bad-lv-size": [
     {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 import type { Diagnostic } from "../../../src/errors.js";
+import { drbdDialect } from "../../../src/spec/defaults.js";
 import { parseSpec } from "../../../src/spec/parse.js";
 import { checkSecretSources, type SecretSources } from "../../../src/spec/secrets.js";
 import type { Spec } from "../../../src/spec/types.js";
@@ -92,7 +93,7 @@ describe("reporting", () => {
   it("reports every schema problem at once too, and runs no rule that reads a misshapen section", () => {
     const text = edit(base, ["distro: debian12", "distro: debian"], ["minor: 0,", "minor: -1,"], ["mountpoint: /srv/data", "mountpoint: /srv/data, journals: 0"]);
     expect(problems(text)).toEqual([
-      "2:31 cluster.distro: 'debian' is not one of: debian12, ubuntu2404, el9, el8, el7, auto",
+      "2:31 cluster.distro: 'debian' is not one of: debian13, debian12, ubuntu2404, el9, el8, el7, auto",
       "15:26 drbd.resources[0].minor: must be at least 0",
       "20:68 filesystems[0].journals: must be at least 1",
     ]);
@@ -324,6 +325,19 @@ describe("el7", () => {
     // (nothing in the file says knet). The locking manager already has a per-distro default.
     const spec = parsed(edit(base, ["distro: debian12", "distro: el7"]));
     expect(spec.corosync.transport).toBe("udpu");
+  });
+});
+
+describe("debian13", () => {
+  it("gets DRBD 8.4 (trixie's kernel ships the in-tree module), knet and lvmlockd", () => {
+    const spec = parsed(edit(base, ["distro: debian12", "distro: debian13"]));
+    expect([drbdDialect(spec), spec.corosync.transport, spec.lvm.locking]).toEqual(["8.4", "knet", "lvmlockd"]);
+  });
+
+  it("refuses DRBD 9, which trixie does not ship", () => {
+    expect(problems(edit(base, ["distro: debian12", "distro: debian13"], ["drbd:\n", "drbd:\n  version: \"9\"\n"]))).toEqual([
+      "14:12 drbd.version: debian13 ships the in-tree DRBD 8.4 kernel module",
+    ]);
   });
 });
 
