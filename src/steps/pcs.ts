@@ -3,20 +3,32 @@ import { probe, run } from "./util.js";
 
 /**
  * Compares the password with the shadow hash on the node; the password travels on stdin only.
- * Python 2.7 (EL7) to 3.12: `crypt` left the standard library only in 3.13, which no target ships.
+ * Exit 0: it matches; 1: it does not, or the account is absent or has no usable hash (empty,
+ * `!` locked, `*`). It calls the system's libcrypt through ctypes rather than the `crypt`
+ * module, which Python 3.13 (Debian 13) removed: ctypes is in every interpreter a target runs
+ * (2.7 on EL7 to 3.13), and libcrypt is what chpasswd hashed with, so it knows the node's
+ * schemes (SHA-512 `$6$`, yescrypt `$y$`, Debian's default). find_library may find nothing
+ * where ldconfig is not at hand, hence the soname every target's libcrypt has. Bytes
+ * throughout, so Python 2 and 3 hand libcrypt the same thing. The optional second argument,
+ * the shadow file, is for tests; on the node the only argument is the user name.
  */
-const VERIFY_PASSWORD = `
-import crypt, sys
-user = sys.argv[1]
-password = sys.stdin.read()
-hashes = [line.split(":")[1] for line in open("/etc/shadow") if line.startswith(user + ":")]
-ok = bool(hashes) and hashes[0][:1] not in ("", "!", "*") and crypt.crypt(password, hashes[0]) == hashes[0]
-sys.exit(0 if ok else 1)
+export const VERIFY_PASSWORD = `
+import ctypes, ctypes.util, os, sys
+user = getattr(os, "fsencode", lambda name: name)(sys.argv[1])
+shadow = sys.argv[2] if len(sys.argv) > 2 else "/etc/shadow"
+password = getattr(sys.stdin, "buffer", sys.stdin).read()
+hashes = [line.rstrip(b"\\n").split(b":")[1] for line in open(shadow, "rb") if line.startswith(user + b":")]
+if not hashes or hashes[0][:1] in (b"", b"!", b"*"):
+    sys.exit(1)
+libcrypt = ctypes.CDLL(ctypes.util.find_library("crypt") or "libcrypt.so.1")
+libcrypt.crypt.argtypes = (ctypes.c_char_p, ctypes.c_char_p)
+libcrypt.crypt.restype = ctypes.c_char_p
+sys.exit(0 if libcrypt.crypt(password, hashes[0]) == hashes[0] else 1)
 `;
 
 export const haclusterPassword: StepHandler<"hacluster-password"> = {
   async check(step, ctx) {
-    const r = await probe(ctx, step.params.python, ["-W", "ignore", "-c", VERIFY_PASSWORD, step.params.user], { stdin: ctx.secrets.get(step.params.secret) });
+    const r = await probe(ctx, step.params.python, ["-c", VERIFY_PASSWORD, step.params.user], { stdin: ctx.secrets.get(step.params.secret) });
     return r.code === 0 ? { status: "ok" } : { status: "change", reason: `set the ${step.params.user} password (not shown: secret)` };
   },
   async apply(step, ctx) {

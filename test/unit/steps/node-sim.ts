@@ -24,6 +24,7 @@
 
 import { createHash } from "node:crypto";
 
+import { VERIFY_PASSWORD } from "../../../src/steps/pcs.js";
 import { exitWith, FakeTransport, ok, type FakeExecCall } from "../../../src/transport/fake.js";
 import { writeFileVia } from "../../../src/transport/file-commands.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
@@ -818,9 +819,10 @@ export class NodeSim {
   }
 
   private python(args: readonly string[], call: FakeExecCall): ExecResult | undefined {
-    // The password check: `python3 -W ignore -c <script> USER`, password on stdin.
-    if (args[0] === "-W" && args[2] === "-c" && args.length === 5 && /crypt\.crypt/.test(args[3] ?? "")) {
-      const hash = this.state.shadow.get(args[4] as string);
+    // The password check: `python3 -c <VERIFY_PASSWORD> USER`, password on stdin. The shadow
+    // model holds the password itself; test/tools/password-check.test.ts runs the script on real hashes.
+    if (args[0] === "-c" && args[1] === VERIFY_PASSWORD && args.length === 3) {
+      const hash = this.state.shadow.get(args[2] as string);
       const given = call.options.stdin?.toString();
       return hash !== undefined && given === hash ? ok() : exitWith(1);
     }
