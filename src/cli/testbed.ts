@@ -9,7 +9,8 @@ import { ConnectionError } from "../errors.js";
 import { RemoteExitStatus } from "../testbed/errors.js";
 import { IMAGE_TOOLS, requireHostTools, SSH_TOOLS, VM_TOOLS } from "../testbed/host-tools.js";
 import { parseNodeName, testbedNode } from "../testbed/nodes.js";
-import { cachePaths } from "../testbed/paths.js";
+import { UsageError } from "../errors.js";
+import { cachePaths, DEFAULT_TESTBED_DISTRO, TESTBED_DISTROS, type TestbedDistro } from "../testbed/paths.js";
 import { down, prepareImage, runningPid, sshArgs, status, up } from "../testbed/vm.js";
 import type { NodeStatus } from "../testbed/vm.js";
 
@@ -45,6 +46,14 @@ async function sshInto(nodeText: string, words: readonly string[]): Promise<void
   if (result.exitCode !== 0) throw new RemoteExitStatus(node, result.exitCode);
 }
 
+function testbedDistro(text: string): TestbedDistro {
+  const found = TESTBED_DISTROS.find((d) => d === text);
+  if (found === undefined) throw new UsageError(`--distro ${text} is not a test-bed distribution`, `use one of: ${TESTBED_DISTROS.join(", ")}`);
+  return found;
+}
+
+const DISTRO_HELP = `guest distribution: ${TESTBED_DISTROS.join(" or ")} (each has its own cached image)`;
+
 export function testbedCommand(): Command {
   const testbed = new Command("testbed").description(
     "two local QEMU VMs (node1, node2) with a private wire, a DRBD disk each and a shared SBD disk",
@@ -55,9 +64,11 @@ export function testbedCommand(): Command {
     .description("build the image if needed, boot both VMs (or reuse running ones) and wait for ssh")
     .option("--fresh", "discard the VMs' disks and boot from the clean image")
     .option("--rebuild-image", "rebuild the guest image even if the cached one is current")
-    .action(async (options: { fresh?: boolean; rebuildImage?: boolean }) => {
+    .option("--distro <distro>", DISTRO_HELP, DEFAULT_TESTBED_DISTRO)
+    .action(async (options: { fresh?: boolean; rebuildImage?: boolean; distro: string }) => {
+      const distro = testbedDistro(options.distro);
       await requireHostTools(VM_TOOLS);
-      const nodes = await up({ fresh: options.fresh ?? false, rebuildImage: options.rebuildImage ?? false });
+      const nodes = await up({ fresh: options.fresh ?? false, rebuildImage: options.rebuildImage ?? false, paths: cachePaths(process.env, distro) });
       for (const node of nodes) {
         process.stdout.write(`${node.node}: ${node.reused ? "already running" : "booted"}, ssh ready after ${node.readySec} s\n`);
       }
@@ -89,11 +100,13 @@ export function testbedCommand(): Command {
 
   testbed
     .command("build-image")
-    .description("build the guest image (Debian 12) unless the cached one matches the recipe")
+    .description("build the guest image unless the cached one matches the recipe")
     .option("--force", "rebuild even if the cached image is current")
-    .action(async (options: { force?: boolean }) => {
+    .option("--distro <distro>", DISTRO_HELP, DEFAULT_TESTBED_DISTRO)
+    .action(async (options: { force?: boolean; distro: string }) => {
+      const distro = testbedDistro(options.distro);
       await requireHostTools(IMAGE_TOOLS);
-      await prepareImage({ force: options.force ?? false });
+      await prepareImage({ force: options.force ?? false, paths: cachePaths(process.env, distro) });
     });
 
   // addCommand() does not pass the parent's settings down, and without exitOverride commander

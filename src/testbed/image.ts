@@ -1,7 +1,8 @@
 /**
- * Builds the Debian 12 guest image with mmdebstrap, or reuses the cached one while the
+ * Builds a Debian guest image (12 or 13) with mmdebstrap, or reuses the cached one while the
  * recipe is unchanged. The result is base.qcow2 plus the kernel and initrd for direct
- * `-kernel` boot, the client key the image trusts, and a known_hosts file for its host key.
+ * `-kernel` boot, the client key the image trusts, and a known_hosts file for its host key
+ * (one host key for every image, made once, so known_hosts holds whichever image runs).
  */
 
 import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { secondsSince, stderrLog } from "./log.js";
 import type { Log } from "./log.js";
 import { cachePaths, pathExists } from "./paths.js";
 import type { CachePaths } from "./paths.js";
-import { AUTHORIZED_KEYS_PATH, HOST_KEY_PATH, IMAGE_RECIPE, mmdebstrapArgs, parseDebianSources, recipeHash } from "./recipe.js";
+import { AUTHORIZED_KEYS_PATH, HOST_KEY_PATH, imageRecipe, mmdebstrapArgs, parseDebianSources, recipeHash } from "./recipe.js";
 import type { ImageRecipe } from "./recipe.js";
 import { knownHostsContent } from "./ssh.js";
 
@@ -38,7 +39,8 @@ export interface ImageOptions {
 }
 
 export async function imageState(options: ImageOptions = {}): Promise<ImageState> {
-  const { paths = cachePaths(), recipe = IMAGE_RECIPE } = options;
+  const { paths = cachePaths() } = options;
+  const recipe = options.recipe ?? imageRecipe(paths.distro);
   const stamp = await readFile(paths.stamp, "utf8").catch(() => undefined);
   if (stamp === undefined) return { current: false, reason: "no image built yet" };
   if (stamp.trim() !== recipeHash(recipe)) return { current: false, reason: "the image recipe changed" };
@@ -55,8 +57,16 @@ async function chmodDirectories(dir: string, mode: number): Promise<void> {
   }
 }
 
+/** A new key pair at `path` unless both halves are there; a half alone is replaced. */
+async function ensureKeyPair(path: string, comment: string): Promise<void> {
+  if ((await pathExists(path)) && (await pathExists(`${path}.pub`))) return;
+  await rm(path, { force: true });
+  await rm(`${path}.pub`, { force: true });
+  await runLocal("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path], "ssh-keygen comes with openssh-client");
+}
+
 /** The recipe's files and the keys, laid out as they go into the guest's root. */
-async function stageGuestFiles(stageDir: string, recipe: ImageRecipe, clientPublicKey: string): Promise<string> {
+async function stageGuestFiles(stageDir: string, recipe: ImageRecipe, clientPublicKey: string, guestHostKey: string): Promise<string> {
   const place = async (relative: string, content: string, mode: number): Promise<void> => {
     const target = join(stageDir, relative);
     await mkdir(dirname(target), { recursive: true, mode: 0o755 });
@@ -72,7 +82,9 @@ async function stageGuestFiles(stageDir: string, recipe: ImageRecipe, clientPubl
   await chmodDirectories(stageDir, 0o755);
   for (const directory of recipe.directories) await chmod(join(stageDir, directory.path), directory.mode);
 
-  await runLocal("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "root@gfsdeploy-testbed", "-f", hostKey], "ssh-keygen comes with openssh-client");
+  await copyFile(guestHostKey, hostKey);
+  await chmod(hostKey, 0o600);
+  await copyFile(`${guestHostKey}.pub`, `${hostKey}.pub`);
   return readFile(`${hostKey}.pub`, "utf8");
 }
 
@@ -89,7 +101,8 @@ async function onlyFile(dir: string, prefix: string): Promise<string> {
 }
 
 export async function buildImage(options: ImageOptions = {}): Promise<BuildTimings> {
-  const { paths = cachePaths(), recipe = IMAGE_RECIPE, log = stderrLog } = options;
+  const { paths = cachePaths(), log = stderrLog } = options;
+  const recipe = options.recipe ?? imageRecipe(paths.distro);
   if (process.getuid?.() !== 0) {
     throw new TestbedError(
       "building the test-bed image needs root",
@@ -107,15 +120,12 @@ export async function buildImage(options: ImageOptions = {}): Promise<BuildTimin
   await rm(paths.stamp, { force: true });
   await rm(paths.buildDir, { recursive: true, force: true });
   await mkdir(paths.buildDir, { recursive: true });
-  if (!(await pathExists(paths.clientKey)) || !(await pathExists(paths.clientPublicKey))) {
-    await rm(paths.clientKey, { force: true });
-    await rm(paths.clientPublicKey, { force: true });
-    await runLocal("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "gfsdeploy-testbed", "-f", paths.clientKey], "ssh-keygen comes with openssh-client");
-  }
+  await ensureKeyPair(paths.clientKey, "gfsdeploy-testbed");
+  await ensureKeyPair(paths.guestHostKey, "root@gfsdeploy-testbed");
 
   const stageDir = await mkdtemp(join(tmpdir(), "gfsdeploy-stage-"));
   try {
-    const hostPublicKey = await stageGuestFiles(stageDir, recipe, await readFile(paths.clientPublicKey, "utf8"));
+    const hostPublicKey = await stageGuestFiles(stageDir, recipe, await readFile(paths.clientPublicKey, "utf8"), paths.guestHostKey);
     const rootfs = join(paths.buildDir, "rootfs");
     log(`mmdebstrap: ${recipe.suite} with ${recipe.packages.length} packages from ${mirrors.main}`);
     await runLocal("mmdebstrap", mmdebstrapArgs(recipe, { mirrors, stageDir, rootfs }), "see mmdebstrap's output above; is the host's Debian mirror reachable?", {

@@ -1,6 +1,7 @@
 /**
- * Where the test bed keeps its files. The image and keys are built once and reused; `run/`
- * holds what belongs to the running VMs (disks, pid files, QMP sockets, consoles).
+ * Where the test bed keeps its files. Each distribution's image is built once and reused
+ * under `images/<distro>/`; the keys are made once and serve every image; `run/` holds what
+ * belongs to the running VMs (disks, pid files, QMP sockets, consoles).
  */
 
 import { access } from "node:fs/promises";
@@ -9,13 +10,22 @@ import { join } from "node:path";
 import type { NodeName } from "./nodes.js";
 import { TestbedError } from "./errors.js";
 
+/** The guest distributions the test bed can build. */
+export type TestbedDistro = "debian12" | "debian13";
+export const TESTBED_DISTROS: readonly TestbedDistro[] = ["debian12", "debian13"];
+export const DEFAULT_TESTBED_DISTRO: TestbedDistro = "debian12";
+
 export interface CachePaths {
   root: string;
+  /** Which distribution's image the image paths below are. */
+  distro: TestbedDistro;
   baseImage: string;
   kernel: string;
   initrd: string;
   clientKey: string;
   clientPublicKey: string;
+  /** The guests' SSH host key: one for every image, so known_hosts fits whichever runs. */
+  guestHostKey: string;
   knownHosts: string;
   /** Holds the hash of the recipe the image was built from. */
   stamp: string;
@@ -40,20 +50,23 @@ export interface NodeRunPaths {
 const MAX_SOCKET_PATH = 107;
 
 /** `$GFSDEPLOY_CACHE/testbed`, by default `~/.cache/gfsdeploy/testbed`. */
-export function cachePaths(env: NodeJS.ProcessEnv = process.env): CachePaths {
+export function cachePaths(env: NodeJS.ProcessEnv = process.env, distro: TestbedDistro = DEFAULT_TESTBED_DISTRO): CachePaths {
   const gfsdeployCache = env["GFSDEPLOY_CACHE"] || join(homedir(), ".cache", "gfsdeploy");
   const root = join(gfsdeployCache, "testbed");
+  const image = join(root, "images", distro);
   const runDir = join(root, "run");
   return {
     root,
-    baseImage: join(root, "base.qcow2"),
-    kernel: join(root, "vmlinuz"),
-    initrd: join(root, "initrd.img"),
+    distro,
+    baseImage: join(image, "base.qcow2"),
+    kernel: join(image, "vmlinuz"),
+    initrd: join(image, "initrd.img"),
     clientKey: join(root, "id_ed25519"),
     clientPublicKey: join(root, "id_ed25519.pub"),
+    guestHostKey: join(root, "guest_host_ed25519_key"),
     knownHosts: join(root, "known_hosts"),
-    stamp: join(root, "stamp"),
-    buildDir: join(root, "build"),
+    stamp: join(image, "stamp"),
+    buildDir: join(image, "build"),
     runDir,
     sbdDisk: join(runDir, "sbd.raw"),
     disksBase: join(runDir, "disks.base"),

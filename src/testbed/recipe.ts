@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { NODES, WIRE_PREFIX_LENGTH } from "./nodes.js";
 import { TestbedError } from "./errors.js";
+import type { TestbedDistro } from "./paths.js";
 
 export interface RecipeFile {
   /** Relative to the guest's root. */
@@ -52,8 +53,15 @@ function wireNetworkFiles(): RecipeFile[] {
   }));
 }
 
-export const IMAGE_RECIPE: ImageRecipe = {
-  suite: "bookworm",
+/** Debian's suite for each test-bed distribution: the one thing that differs between their images. */
+export const SUITES: Readonly<Record<TestbedDistro, string>> = { debian12: "bookworm", debian13: "trixie" };
+
+/** The guest image of `distro`; every package name of the recipe exists in both suites. */
+export function imageRecipe(distro: TestbedDistro): ImageRecipe {
+  return { ...BASE_RECIPE, suite: SUITES[distro] };
+}
+
+const BASE_RECIPE: Omit<ImageRecipe, "suite"> = {
   rootSize: "3G",
   packages: [
     "linux-image-amd64", "systemd-sysv", "udev", "dbus", "kmod", "openssh-server", "sudo", "iproute2",

@@ -14,15 +14,15 @@ import { compile } from "../../src/plan/compile.js";
 import type { Step } from "../../src/plan/types.js";
 import { loadPlaybook } from "../../src/cli/playbooks.js";
 import { loadScripts, loadTemplates } from "../../src/cli/templates.js";
-import { loadSpec } from "../../src/spec/load.js";
 import { handlers } from "../../src/steps/registry.js";
 import type { StepContext } from "../../src/steps/types.js";
 import { LocalTransport } from "../../src/transport/local.js";
 import type { ExecOptions, ExecResult } from "../../src/transport/types.js";
 import { scratchDir } from "../support/scratch.js";
+import { testbedSpec } from "../support/testbed-spec.js";
 
 const MIB = 1024 ** 2;
-const plan = compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, loadTemplates(), loadPlaybook("site"));
+const plan = compile(testbedSpec(), loadTemplates(), loadPlaybook("site"));
 const stepOf = <K extends "gfs2-grow" | "gfs2-journals">(id: string, kind: K): Step<K> => plan.steps.find((s) => s.id === id && s.kind === kind) as Step<K>;
 
 /** This machine, with the image file taking the place of an unmounted block device. */

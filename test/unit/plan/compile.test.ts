@@ -8,6 +8,7 @@ import { compile } from "../../../src/plan/compile.js";
 import type { Playbook } from "../../../src/playbook/types.js";
 import type { AnyStep, Plan } from "../../../src/plan/types.js";
 import { loadSpec } from "../../../src/spec/load.js";
+import { testbedSpec } from "../../support/testbed-spec.js";
 
 const templates = loadTemplates();
 const site = loadPlaybook("site");
@@ -187,7 +188,7 @@ describe("compile follows the playbook", () => {
     const grow = planOf("debian12-lvmlockd").steps.filter((s) => s.phase === "grow").map((s) => s.kind);
     // Its LV is 100%FREE, a size kept as made: no lvextend.
     expect(new Set(grow)).toEqual(new Set(["drbd-resize", "pvresize", "lv-refresh", "gfs2-grow", "gfs2-journals"]));
-    expect(compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, templates, site).steps.filter((s) => s.kind === "lvextend").map((s) => s.phase)).toEqual(["grow"]);
+    expect(compile(testbedSpec(), templates, site).steps.filter((s) => s.kind === "lvextend").map((s) => s.phase)).toEqual(["grow"]);
   });
 
   it("builds apply plans only", () => {
@@ -197,7 +198,7 @@ describe("compile follows the playbook", () => {
 });
 
 describe("SBD on the test bed", () => {
-  const plan = compile(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, templates, loadPlaybook("site"));
+  const plan = compile(testbedSpec(), templates, loadPlaybook("site"));
   const file = (id: string) => plan.steps.find((s) => s.id === id && s.kind === "file")?.params as { content: string; onChange?: string } | undefined;
 
   it("holds sbd back for msgwait at start, so a node that rebooted fast cannot rejoin while its fencing is still counted", () => {

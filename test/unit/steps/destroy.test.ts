@@ -13,10 +13,10 @@ import { refusalMessage } from "../../../src/plan/select.js";
 import type { Plan } from "../../../src/plan/types.js";
 import type { RunEvent } from "../../../src/run/events.js";
 import { runSteps, type RunResult } from "../../../src/run/runner.js";
-import { loadSpec } from "../../../src/spec/load.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { AUTHKEY, check, contextFor, IPMI_PASSWORDS, lvmlockdDestroyPlan, lvmlockdPlan, lvmlockdWipePlan, preparedNode, secretStore, stepOf } from "./harness.js";
 import { NodeSim } from "./node-sim.js";
+import { testbedSpec } from "../../support/testbed-spec.js";
 
 const NODES = ["node1", "node2"] as const;
 const RES_FILE = "/etc/drbd.d/r0.res";
@@ -156,7 +156,7 @@ describe("destroy with an LV in the VG that the spec does not list", () => {
 });
 
 describe("destroy of a cluster fenced by SBD", () => {
-  const testbedDestroy = compileDestroy(loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec, { wipe: false }, loadPlaybook("destroy"));
+  const testbedDestroy = compileDestroy(testbedSpec(), { wipe: false }, loadPlaybook("destroy"));
 
   it("leaves sbd to go down with corosync, since systemd refuses to stop it by hand, then disables it", async () => {
     const step = stepOf(testbedDestroy, "node1/destroy/cluster", "cluster-destroy");

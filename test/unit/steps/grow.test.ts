@@ -15,9 +15,9 @@ import { formatBytes, sizeBytes, specSize } from "../../../src/steps/sizes.js";
 import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadTemplates } from "../../../src/cli/templates.js";
 import { compile } from "../../../src/plan/compile.js";
-import { loadSpec } from "../../../src/spec/load.js";
 import { apply, contextFor, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
 import { drbdDeviceBytes, type NodeSim, type Signature } from "./node-sim.js";
+import { testbedSpec } from "../../support/testbed-spec.js";
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;
@@ -161,7 +161,7 @@ describe("day 2 with node2's lvmlocal.conf drifted to use_lvmlockd = 0 (seen on 
 
 describe("day 2 on the test bed: both nodes' 4 GiB DRBD disks grew to 5 GiB and the spec's lv_data to 4G", () => {
   const DISK = "/dev/disk/by-id/virtio-drbd";
-  const spec = loadSpec("inventories/testbed/cluster.yaml", { checkSecrets: false }).spec;
+  const spec = testbedSpec();
   const lvData = spec.lvm.volumeGroups[0]?.logicalVolumes[0];
   if (lvData) lvData.size = "4G";
   const grown = compile(spec, loadTemplates(), loadPlaybook("site"));

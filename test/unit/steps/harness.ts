@@ -15,6 +15,7 @@ import { handlers } from "../../../src/steps/registry.js";
 import { handlerFor, type CheckResult, type SecretStore, type StepContext } from "../../../src/steps/types.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
 import { NodeSim } from "./node-sim.js";
+import { testbedSpec } from "../../support/testbed-spec.js";
 
 const templates = loadTemplates();
 const scripts = loadScripts();
@@ -30,7 +31,7 @@ export const lvmlockdPlan = planOf("test/fixtures/specs/debian12-lvmlockd/cluste
 export const lvmlockdDestroyPlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: false }, loadPlaybook("destroy"));
 export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: true }, loadPlaybook("destroy"));
 /** The test bed inventory: SBD fencing and a skipped initial sync. */
-export const testbedPlan = planOf("inventories/testbed/cluster.yaml");
+export const testbedPlan = compile(testbedSpec(), templates, site);
 /** el7-clvmd: pcs 0.9. */
 export const el7Plan = planOf("test/fixtures/specs/el7-clvmd/cluster.yaml");
 /** el9: dnf repositories, ELRepo, lvmlockd with the LVM devices file. */

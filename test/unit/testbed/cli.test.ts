@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { formatStatusTable, testbedCommand } from "../../../src/cli/testbed.js";
 import { ConnectionError, UsageError } from "../../../src/errors.js";
 import { parseNodeName } from "../../../src/testbed/nodes.js";
+import { cachePaths } from "../../../src/testbed/paths.js";
 import { scratchDir } from "../../support/scratch.js";
 
 describe("testbed status table", () => {
@@ -38,6 +39,25 @@ describe("testbed command", () => {
     // WHEN / THEN the remote command's own options are not taken for ours
     await expect(testbedCommand().parseAsync(["ssh", "node1", "--", "ls", "-la"], { from: "user" })).rejects.toThrow(
       new ConnectionError("node1 is not running", "start the test bed with `gfsdeploy testbed up`"),
+    );
+  });
+});
+
+describe("the test bed's distributions", () => {
+  it("keep an image each, and share the keys, known_hosts and the running VMs' directory", () => {
+    const [bookworm, trixie] = (["debian12", "debian13"] as const).map((d) => cachePaths({ GFSDEPLOY_CACHE: "/c" }, d));
+    expect([bookworm?.baseImage, trixie?.baseImage, trixie?.kernel, trixie?.stamp]).toEqual([
+      "/c/testbed/images/debian12/base.qcow2",
+      "/c/testbed/images/debian13/base.qcow2",
+      "/c/testbed/images/debian13/vmlinuz",
+      "/c/testbed/images/debian13/stamp",
+    ]);
+    for (const key of ["clientKey", "guestHostKey", "knownHosts", "runDir", "sbdDisk"] as const) expect(trixie?.[key]).toBe(bookworm?.[key]);
+  });
+
+  it("`testbed up --distro` refuses a distribution it cannot build, before anything runs", async () => {
+    await expect(testbedCommand().parseAsync(["up", "--distro", "debian11"], { from: "user" })).rejects.toThrow(
+      new UsageError("--distro debian11 is not a test-bed distribution", "use one of: debian12, debian13"),
     );
   });
 });

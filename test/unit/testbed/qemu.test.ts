@@ -67,7 +67,7 @@ describe("qemuArgs", () => {
     const tcg = argsFor("node2");
     expect(values(tcg, "-machine")).toEqual(["q35,accel=tcg,kernel-irqchip=off"]);
     expect(values(tcg, "-cpu")).toEqual(["max"]);
-    expect(values(tcg, "-kernel")).toEqual(["/cache/testbed/vmlinuz"]);
+    expect(values(tcg, "-kernel")).toEqual(["/cache/testbed/images/debian12/vmlinuz"]);
     expect(values(tcg, "-append")[0]).toContain("systemd.hostname=node2");
     expect(values(tcg, "-qmp")).toEqual(["unix:/cache/testbed/run/node2.qmp,server=on,wait=off"]);
     const kvm = argsFor("node2", "kvm");

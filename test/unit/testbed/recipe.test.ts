@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { TestbedError } from "../../../src/testbed/errors.js";
-import { IMAGE_RECIPE, mmdebstrapArgs, parseDebianSources, recipeHash } from "../../../src/testbed/recipe.js";
+import { imageRecipe, mmdebstrapArgs, parseDebianSources, recipeHash } from "../../../src/testbed/recipe.js";
+
+const IMAGE_RECIPE = imageRecipe("debian12");
 
 const SOURCES = `Types: deb
 # a comment
@@ -32,7 +34,14 @@ describe("recipeHash", () => {
   });
 });
 
-describe("IMAGE_RECIPE", () => {
+describe("imageRecipe", () => {
+  it("differs between the distributions only in the suite, so each has its own cached image", () => {
+    const trixie = imageRecipe("debian13");
+    expect([IMAGE_RECIPE.suite, trixie.suite]).toEqual(["bookworm", "trixie"]);
+    expect({ ...trixie, suite: "bookworm" }).toEqual(IMAGE_RECIPE);
+    expect(recipeHash(trixie)).not.toBe(recipeHash(IMAGE_RECIPE));
+  });
+
   it("installs the cluster stack and the bench tools, with ctdb's daemon left off", () => {
     for (const pkg of ["pacemaker-cli-utils", "fio", "iperf3", "ctdb", "sbd", "drbd-utils", "gfs2-utils", "lvm2-lockd", "pcs", "python3"]) {
       expect(IMAGE_RECIPE.packages).toContain(pkg);

@@ -9,7 +9,7 @@ import { parse } from "yaml";
 
 import { runCli } from "../../support/cli.js";
 import { needs } from "../../support/needs.js";
-import { IMAGE_RECIPE } from "../../../src/testbed/recipe.js";
+import { imageRecipe } from "../../../src/testbed/recipe.js";
 
 /**
  * The Vagrant layout (vagrant/) and its inventories (inventories/vagrant/): the specs pass
@@ -151,7 +151,7 @@ describe("provision.sh", () => {
     const list = /^packages=\(\n([\s\S]*?)\n\)$/m.exec(script)?.[1];
     expect(list, "provision.sh has a packages=( ... ) list").toBeDefined();
     const packages = new Set((list ?? "").split(/\s+/).filter(Boolean));
-    expect(IMAGE_RECIPE.packages.filter((p) => !BOX_HAS.has(p) && !packages.has(p))).toEqual([]);
+    expect(imageRecipe("debian12").packages.filter((p) => !BOX_HAS.has(p) && !packages.has(p))).toEqual([]);
     expect(script).toMatch(/apt-get [^\n]*install -y -q --no-install-recommends "\$\{packages\[@\]\}"/);
   });
 });
