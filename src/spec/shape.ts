@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 
 import { formatPath, fromJsonPointer, nearest, type SpecPath } from "./path.js";
+import { EL10_REFUSAL } from "./distro.js";
 import { specSchema } from "./schema.js";
 
 /** A problem before it is given a file position. */
@@ -35,7 +36,15 @@ const formatHints: Record<string, string> = {
  * each phrased for a person, with no ajv jargon.
  */
 export function checkShape(data: unknown): Problem[] {
-  return schemaProblems(validator(), data, { reference: "the spec reference in README.md", formatHints });
+  return schemaProblems(validator(), data, { reference: "the spec reference in README.md", formatHints, refusedValue });
+}
+
+/** A distro value that names EL 10 gets the reason there is no such target, not a guess. */
+function refusedValue(field: string, value: string): Omit<Problem, "path"> | undefined {
+  if (field === "distro" && /^(el|rhel|centos|rocky|alma(linux)?|ol|oracle)-?10\b/i.test(value)) {
+    return { message: `'${value}': ${EL10_REFUSAL.message}`, hint: EL10_REFUSAL.hint };
+  }
+  return undefined;
 }
 
 /** How problems found by a schema are put into words for the file being validated. */
@@ -44,6 +53,8 @@ export interface Wording {
   reference: string;
   /** Hints for `pattern` failures, by the name of the field. */
   formatHints: Readonly<Record<string, string>>;
+  /** Values an enum leaves out on purpose, with the reason in place of a guess. */
+  refusedValue?: (field: string, value: string) => Omit<Problem, "path"> | undefined;
 }
 
 /** Runs `validate` on `data` and phrases every problem for a person, with no ajv jargon. */
@@ -88,6 +99,8 @@ function describe(e: ErrorObject, data: unknown, wording: Wording): Problem {
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map(String);
       const actual = String(valueAt(data, path));
+      const refused = wording.refusedValue?.(field, actual);
+      if (refused) return { path, ...refused };
       const guess = nearest(actual, allowed);
       return {
         path,

@@ -72,7 +72,7 @@ describe("validate on an invalid spec", () => {
   });
 
   it.each([
-    ["bad-enum", "5:11  cluster.distro: 'debain12' is not one of: debian12, ubuntu2404, el9, el8, el7, auto", "did you mean 'debian12'?"],
+    ["bad-enum", "5:11  cluster.distro: 'debain12' is not one of: debian13, debian12, ubuntu2404, el9, el8, el7, auto", "did you mean 'debian12'?"],
     ["journals-fewer-than-nodes", "34:15  filesystems[0].journals: 1 journal(s) for 2 nodes: every node that mounts needs its own journal", "set journals to at least 2 (spares let nodes join later without gfs2_jadd)"],
     ["pv-unknown-drbd", "28:13  lvm.volumeGroups[0].pvs[0]: 'drbd/r1' is not a DRBD resource of this spec", "did you mean 'drbd/r0'?"],
     ["stonith-disabled-unacknowledged", "15:12  stonith.enabled: STONITH is disabled without acknowledgement", "GFS2 and DLM need fencing to stay consistent; set acknowledgeDataLossRisk: true only for a throw-away test cluster"],

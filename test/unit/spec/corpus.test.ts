@@ -349,6 +349,14 @@ const corpus: Record<string, Expected[]> = {
   ],
   "wrong-type": [{ at: "13:37", path: "corosync.token", message: "must be a whole number", hint: "write token as a whole number" }],
   "wrong-type-nodes": [{ at: "8:3", path: "nodes", message: "must be a list", hint: "write nodes as a list" }],
+  "distro-el10": [
+    {
+      at: "5:11",
+      path: "cluster.distro",
+      message: "'el10': RHEL 10 and its rebuilds ship no GFS2: Red Hat removed the Resilient Storage add-on, GFS2 (kernel module and gfs2-utils) and dlm in RHEL 10",
+      hint: "build the cluster on el9 (RHEL 9 and its rebuilds keep Resilient Storage for their whole lifecycle) or on debian13 (see 'Considerations in adopting RHEL 10': Support for GFS2 file systems has been removed)",
+    },
+  ],
   "bad-enum": [
     { at: "5:11", path: "cluster.distro", message: "'debain12' is not one of: debian13, debian12, ubuntu2404, el9, el8, el7, auto", hint: "did you mean 'debian12'?" },
   ],

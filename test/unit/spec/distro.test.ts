@@ -33,6 +33,7 @@ function autoSpec(fixture: string, edit: (text: string) => string = (t) => t): s
 describe("distroOf", () => {
   it.each([
     ["debian12", "debian12"],
+    ["debian13", "debian13"],
     ["ubuntu2404", "ubuntu2404"],
     ["rocky9", "el9"],
     ["almalinux8", "el8"],
@@ -78,6 +79,22 @@ describe("detectDistro", () => {
     const run = detectDistro(nodes({ a: "ubuntu2404", b: "ubuntu2204" }));
     await expect(run).rejects.toThrow(/no gfsdeploy target on b:\n.*\n {2}b: Ubuntu 22\.04\.4 LTS \(ID=ubuntu ID_LIKE=debian VERSION_ID=22\.04\) → unsupported/);
     await expect(run).rejects.toMatchObject({ hint: expect.stringContaining("ubuntu2404 (Ubuntu 24.04)") as unknown });
+  });
+
+  it("refuses EL 10 with the reason (no GFS2 there) and what to use instead, exit code 2", async () => {
+    // RHEL 10's os-release fields as that release writes them; its rebuilds say ID_LIKE rhel.
+    const rhel10 = 'NAME="Red Hat Enterprise Linux"\nVERSION="10.0 (Coughlan)"\nID="rhel"\nID_LIKE="centos fedora"\nVERSION_ID="10.0"\nPRETTY_NAME="Red Hat Enterprise Linux 10.0 (Coughlan)"\n';
+    const alma10 = 'NAME="AlmaLinux"\nVERSION="10.0 (Purple Lion)"\nID="almalinux"\nID_LIKE="rhel centos fedora"\nVERSION_ID="10.0"\nPRETTY_NAME="AlmaLinux 10.0 (Purple Lion)"\n';
+    const ts = new Map([
+      ["a", new FakeTransport("a").setFile("/etc/os-release", rhel10)],
+      ["b", new FakeTransport("b").setFile("/etc/os-release", alma10)],
+    ]);
+    const error = await detectDistro(ts).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as UsageError).message).toMatch(/^distro: auto found EL 10 on a, b: RHEL 10 and its rebuilds ship no GFS2: Red Hat removed the Resilient Storage add-on/);
+    expect((error as UsageError).message).toContain("b: AlmaLinux 10.0 (Purple Lion) (ID=almalinux ID_LIKE=rhel centos fedora VERSION_ID=10.0) → unsupported");
+    expect((error as UsageError).hint).toMatch(/^build the cluster on el9 .* or on debian13 .*; nothing was changed$/);
   });
 
   it("refuses a node without any os-release", async () => {
