@@ -16,8 +16,16 @@ function packages(spec: ConcreteSpec): { manager: "apt" | "dnf" | "yum"; names: 
   // ctdb only for its ping_pong, the POSIX-lock bouncing test.
   const bench = spec.bench.enabled ? ["fio", "iperf3", "ctdb"] : [];
   switch (spec.cluster.distro) {
-    // trixie's fence-agents is a metapackage for fence-agents-all; the names are bookworm's.
-    case "debian13":
+    // trixie splits fence-agents into one package per agent; fence-agents pulls in
+    // fence-agents-all, which has every agent but fence_sbd (only Suggested): seen on the
+    // test bed, where pcs refused `stonith create … fence_sbd` for want of the agent.
+    case "debian13": {
+      const fenceSbd = spec.stonith.devices.some((d) => d.agent === "fence_sbd") ? ["fence-agents-sbd"] : [];
+      return {
+        manager: "apt",
+        names: ["corosync", "pacemaker", "pacemaker-cli-utils", "pcs", "dlm-controld", "lvm2", "lvm2-lockd", "gfs2-utils", "drbd-utils", "resource-agents", "fence-agents", ...fenceSbd, ...sbd, ...bench],
+      };
+    }
     case "debian12":
       return {
         manager: "apt",

@@ -56,9 +56,14 @@ function wireNetworkFiles(): RecipeFile[] {
 /** Debian's suite for each test-bed distribution: the one thing that differs between their images. */
 export const SUITES: Readonly<Record<TestbedDistro, string>> = { debian12: "bookworm", debian13: "trixie" };
 
-/** The guest image of `distro`; every package name of the recipe exists in both suites. */
+/**
+ * The guest image of `distro`: the same recipe in its suite, plus trixie's fence_sbd, which
+ * bookworm has in fence-agents and trixie splits into fence-agents-sbd (the guests reach no
+ * mirror, so what apply installs must be in the image).
+ */
 export function imageRecipe(distro: TestbedDistro): ImageRecipe {
-  return { ...BASE_RECIPE, suite: SUITES[distro] };
+  const packages = distro === "debian13" ? [...BASE_RECIPE.packages, "fence-agents-sbd"] : BASE_RECIPE.packages;
+  return { ...BASE_RECIPE, suite: SUITES[distro], packages };
 }
 
 const BASE_RECIPE: Omit<ImageRecipe, "suite"> = {

@@ -197,6 +197,21 @@ describe("compile follows the playbook", () => {
   });
 });
 
+describe("fence_sbd's package", () => {
+  const packagesOf = (distro: "debian12" | "debian13") =>
+    compile(testbedSpec(distro), templates, loadPlaybook("site")).steps.flatMap((s) => (s.kind === "packages" && s.host === "node1" ? s.params.names : []));
+
+  it("is fence-agents-sbd on Debian 13, where fence-agents-all only suggests it, and fence-agents itself on Debian 12", () => {
+    expect(packagesOf("debian13")).toContain("fence-agents-sbd");
+    expect(packagesOf("debian12")).not.toContain("fence-agents-sbd");
+    expect(packagesOf("debian12")).toContain("fence-agents");
+  });
+
+  it("is not installed on Debian 13 when no device uses fence_sbd", () => {
+    expect(planOf("debian13").steps.flatMap((s) => (s.kind === "packages" ? s.params.names : []))).not.toContain("fence-agents-sbd");
+  });
+});
+
 describe("SBD on the test bed", () => {
   const plan = compile(testbedSpec(), templates, loadPlaybook("site"));
   const file = (id: string) => plan.steps.find((s) => s.id === id && s.kind === "file")?.params as { content: string; onChange?: string } | undefined;

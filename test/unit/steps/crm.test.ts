@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 import { describe, expect, it } from "vitest";
 
 import { isRole, parseCrmMon } from "../../../src/steps/crm.js";
@@ -21,5 +23,19 @@ describe("parseCrmMon", () => {
     // A stopped member lists no node: the group must not look Started because dlm does.
     expect(isRole(parseCrmMon(lockingClone("Started", "Stopped")).roles.get("locking-clone")?.get("node1"), "Started")).toBe(false);
     expect(isRole(parseCrmMon(lockingClone("Started", "Starting")).roles.get("locking-clone")?.get("node1"), "Started")).toBe(false);
+  });
+});
+
+describe("parseCrmMon on Pacemaker 3.0 (Debian 13)", () => {
+  // Recorded on the trixie test bed after `gfsdeploy apply`: crm_mon 3.0.0, api-version 2.38.
+  const state = parseCrmMon(readFileSync("test/fixtures/debian13/crm_mon-healthy.xml", "utf8"));
+
+  it("reads DRBD Promoted, the locking and filesystem clones Started and the fence device Started on both nodes", () => {
+    for (const node of ["node1", "node2"]) {
+      expect(isRole(state.roles.get("drbd_r0-clone")?.get(node), "Promoted"), node).toBe(true);
+      expect(isRole(state.roles.get("locking-clone")?.get(node), "Started"), node).toBe(true);
+      expect(isRole(state.roles.get("data-group-clone")?.get(node), "Started"), node).toBe(true);
+    }
+    expect(isRole(state.roles.get("sbd-fence")?.get("node1"), "Started")).toBe(true);
   });
 });

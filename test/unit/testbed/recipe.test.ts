@@ -35,10 +35,11 @@ describe("recipeHash", () => {
 });
 
 describe("imageRecipe", () => {
-  it("differs between the distributions only in the suite, so each has its own cached image", () => {
+  it("differs between the distributions in the suite and trixie's split-out fence_sbd, so each has its own cached image", () => {
     const trixie = imageRecipe("debian13");
     expect([IMAGE_RECIPE.suite, trixie.suite]).toEqual(["bookworm", "trixie"]);
-    expect({ ...trixie, suite: "bookworm" }).toEqual(IMAGE_RECIPE);
+    expect(trixie.packages.filter((p) => !IMAGE_RECIPE.packages.includes(p))).toEqual(["fence-agents-sbd"]);
+    expect({ ...trixie, suite: "bookworm", packages: IMAGE_RECIPE.packages }).toEqual(IMAGE_RECIPE);
     expect(recipeHash(trixie)).not.toBe(recipeHash(IMAGE_RECIPE));
   });
 
