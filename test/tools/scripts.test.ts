@@ -38,7 +38,8 @@ const cib = (props: string, resources: string) =>
   `<cib><configuration><crm_config><cluster_property_set id="cib-bootstrap-options">${props}</cluster_property_set></crm_config><nodes/><resources>${resources}</resources><constraints/></configuration><status/></cib>`;
 
 it("the plan names the interpreter pcs runs on for each target", () => {
-  expect(["debian12", "ubuntu2404", "el9", "el8", "el7"].map((d) => pythonFor(d as Parameters<typeof pythonFor>[0]))).toEqual([
+  expect(["debian13", "debian12", "ubuntu2404", "el9", "el8", "el7"].map((d) => pythonFor(d as Parameters<typeof pythonFor>[0]))).toEqual([
+    "/usr/bin/python3",
     "/usr/bin/python3",
     "/usr/bin/python3",
     "/usr/bin/python3",
