@@ -19,6 +19,6 @@ export type RunEvent =
   | { type: "step-check"; id: string; result: CheckResult }
   | { type: "step-log"; id: string; line: string }
   | { type: "step-end"; id: string; outcome: Outcome; ms: number; reason?: string; error?: StepError }
-  | { type: "run-end"; counts: Record<Outcome, number>; ms: number };
+  | { type: "run-end"; counts: Record<Outcome, number>; ms: number; execs: Record<string, number>; phases: Partial<Record<Phase, number>> };
 
 export type Subscriber = (event: RunEvent) => void;

@@ -1,7 +1,10 @@
 import { GfsError, StepNotConvergedError } from "../errors.js";
-import type { AnyStep, Plan } from "../plan/types.js";
+import type { AnyStep, Phase, Plan } from "../plan/types.js";
+import { readKey, type Facts } from "../probes/facts.js";
 import { RefusedError } from "../steps/devices.js";
-import { handlerFor, type CheckResult, type HandlerRegistry, type StepContext } from "../steps/types.js";
+import { handlerFor, type CheckEnv, type CheckResult, type HandlerRegistry, type StepContext } from "../steps/types.js";
+import { envOf, reader } from "../steps/util.js";
+import { CountingTransport } from "../transport/counting.js";
 import type { Transport } from "../transport/types.js";
 import type { Outcome, RunEvent, StepError, Subscriber } from "./events.js";
 
@@ -9,8 +12,14 @@ export interface RunOptions {
   mode: "plan" | "apply";
   transports: ReadonlyMap<string, Transport>;
   registry: HandlerRegistry;
-  context: Omit<StepContext, "t" | "log">;
+  context: Omit<StepContext, "t" | "log" | "read">;
   subscribers: Subscriber[];
+}
+
+/** A host's facts and which of its reads are still current (an apply anywhere makes them all old). */
+interface HostFacts {
+  facts: Facts;
+  current: Set<string>;
 }
 
 export interface StepRecord {
@@ -32,6 +41,18 @@ export interface StepRecord {
 export interface RunResult {
   records: Map<string, StepRecord>;
   counts: Record<Outcome, number>;
+  /** Remote executions per host: the run's cost on each node. */
+  execs: Record<string, number>;
+  /** Wall time per phase, ms: from its first step's start to its last step's end. */
+  phases: Partial<Record<Phase, number>>;
+}
+
+/** A check that threw: checks return their findings, so this is a bug, and says so. */
+class BugError extends GfsError {
+  readonly exitCode = 70;
+  constructor(cause: unknown) {
+    super(`a check failed: ${cause instanceof Error ? cause.message : String(cause)}`, "this is a gfsdeploy bug: please report it with the step's log");
+  }
 }
 
 const succeeded = (o: Outcome) => o === "ok" || o === "changed";
@@ -56,6 +77,9 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   const settle = new Map<string, (r: StepRecord) => void>();
   for (const step of plan.steps) done.set(step.id, new Promise((resolve) => settle.set(step.id, resolve)));
   const hostQueue = new Map<string, Promise<unknown>>();
+  const counted = new Map([...options.transports].map(([host, t]) => [host, new CountingTransport(t)]));
+  const hostFacts = new Map<string, HostFacts>();
+  const phases = new Map<Phase, { from: number; to: number }>();
   emit({ type: "run-start", mode: options.mode, steps: plan.steps.length });
 
   const onHost = <T>(host: string, work: () => Promise<T>): Promise<T> => {
@@ -63,6 +87,30 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     const next = prev.then(work, work);
     hostQueue.set(host, next.catch(() => undefined));
     return next;
+  };
+
+  /**
+   * The facts a step's check needs. A host's first check reads what all of its steps need in
+   * one batch; after an apply (anywhere: the cluster is shared) a check reads its own again.
+   */
+  const factsFor = async (step: AnyStep, ctx: StepContext, env: CheckEnv): Promise<Facts> => {
+    const reads = handlerFor(options.registry, step).reads(step, env);
+    let known = hostFacts.get(step.host);
+    if (!known) {
+      const all = plan.steps.filter((s) => s.host === step.host).flatMap((s) => handlerFor(options.registry, s).reads(s, env));
+      known = { facts: await ctx.read(all), current: new Set(all.map(readKey)) };
+      hostFacts.set(step.host, known);
+    }
+    const old = reads.filter((r) => !known.current.has(readKey(r)));
+    if (old.length > 0) {
+      known.facts = known.facts.merged(await ctx.read(old));
+      for (const r of old) known.current.add(readKey(r));
+    }
+    return known.facts;
+  };
+  const forget = (step?: AnyStep) => {
+    if (!step) for (const known of hostFacts.values()) known.current.clear();
+    else for (const r of handlerFor(options.registry, step).reads(step, envOf({ ...options.context, t: counted.get(step.host) as Transport }))) hostFacts.get(step.host)?.current.delete(readKey(r));
   };
 
   const execute = async (step: AnyStep): Promise<StepRecord> => {
@@ -87,37 +135,73 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     const after = upstreamChange ? { after: upstreamChange } : {};
     return onHost(step.host, async () => {
       const t0 = Date.now();
+      const span = phases.get(step.phase);
+      phases.set(step.phase, { from: span?.from ?? t0, to: span?.to ?? t0 });
       emit({ type: "step-start", id: step.id, host: step.host, title: step.title, phase: step.phase, destructive: step.destructive });
-      const transport = options.transports.get(step.host);
+      const transport = counted.get(step.host);
       if (!transport) throw new Error(`no transport for host ${step.host}`);
-      const ctx: StepContext = { ...options.context, t: transport, log: (line) => emit({ type: "step-log", id: step.id, line }) };
+      const ctx: StepContext = { ...options.context, t: transport, read: reader(transport, options.context.secrets), log: (line) => emit({ type: "step-log", id: step.id, line }) };
+      const env = envOf(ctx);
       const handler = handlerFor(options.registry, step);
       const finish = (record: StepRecord): StepRecord => {
-        emit({ type: "step-end", id: step.id, outcome: record.outcome, ms: Date.now() - t0, ...(record.reason ? { reason: record.reason } : {}), ...(record.error ? { error: record.error } : {}) });
+        const end = Date.now();
+        const phase = phases.get(step.phase);
+        if (phase) phase.to = Math.max(phase.to, end);
+        emit({ type: "step-end", id: step.id, outcome: record.outcome, ms: end - t0, ...(record.reason ? { reason: record.reason } : {}), ...(record.error ? { error: record.error } : {}) });
         return record;
       };
-      let check: CheckResult;
+      const judge = async (): Promise<{ check: CheckResult; facts: Facts }> => {
+        let facts = await factsFor(step, ctx, env);
+        if (handler.prepare && (await handler.prepare(step, facts, ctx))) {
+          forget(step);
+          facts = await factsFor(step, ctx, env);
+        }
+        try {
+          return { check: handler.check(step, facts, env), facts };
+        } catch (e) {
+          throw new BugError(e);
+        }
+      };
+      let judged: { check: CheckResult; facts: Facts };
       try {
-        check = await handler.check(step, ctx);
+        judged = await judge();
       } catch (e) {
-        // In a plan, a step after a change not made yet often cannot be inspected yet (no cluster,
-        // no device, a node whose drifted config that change puts right): it is pending, not failed.
-        if (upstreamChange) return finish({ step, outcome: "pending", ...after, reason: `after ${upstreamChange.step.id} (cannot inspect yet: ${toStepError(e).message.split("\n")[0] ?? ""})` });
         return finish({ step, outcome: "failed", error: toStepError(e) });
       }
+      let { check } = judged;
       emit({ type: "step-check", id: step.id, result: check });
       // An ok step's note (what it found, or what it deliberately leaves alone) reaches the displays as its reason.
       if (check.status === "ok") return finish({ step, outcome: "ok", check, ...after, ...(check.note ? { reason: check.note } : {}) });
       if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
+      if (check.status === "pending") {
+        if (options.mode === "plan") return finish({ step, outcome: "pending", check, ...after, reason: upstreamChange ? `after ${upstreamChange.step.id} (cannot inspect yet: ${check.why})` : check.why });
+        return finish({ step, outcome: "failed", check, error: { message: `${step.id} on ${step.host} cannot be judged: ${check.why}`, hint: "everything it comes after was done: see the steps before it, and the node" } });
+      }
       if (options.mode === "plan") return finish({ step, outcome: "change", check, reason: check.reason });
       try {
-        const applied = await handler.apply(step, ctx);
-        const after = await handler.check(step, ctx);
-        if (after.status !== "ok") {
-          throw new StepNotConvergedError(`${step.id} on ${step.host} still reports '${after.reason}' after apply`, "something on the node changes it back, or this is a gfsdeploy bug: see the step's log");
+        let facts = judged.facts;
+        // A last look right before a destructive write, at the device as it is now.
+        if (step.destructive) {
+          forget(step);
+          ({ check, facts } = await judge());
+          if (check.status === "ok") return finish({ step, outcome: "ok", check, ...(check.note ? { reason: check.note } : {}) });
+          if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });
+          if (check.status === "pending") return finish({ step, outcome: "failed", check, error: { message: `${step.id} on ${step.host} cannot be judged: ${check.why}` } });
         }
-        if (applied) return finish({ step, outcome: "ok", check: after, reason: applied.kept });
-        return finish({ step, outcome: "changed", check, reason: check.reason });
+        const reason = check.reason;
+        let applied: void | { kept: string };
+        try {
+          applied = await handler.apply(step, ctx, facts);
+        } finally {
+          forget();
+        }
+        const verified = (await judge()).check;
+        if (verified.status !== "ok") {
+          const still = verified.status === "pending" ? verified.why : verified.reason;
+          throw new StepNotConvergedError(`${step.id} on ${step.host} still reports '${still}' after apply`, "something on the node changes it back, or this is a gfsdeploy bug: see the step's log");
+        }
+        if (applied) return finish({ step, outcome: "ok", check: verified, reason: applied.kept });
+        return finish({ step, outcome: "changed", check, reason });
       } catch (e) {
         return finish({ step, outcome: e instanceof RefusedError ? "refused" : "failed", check, error: toStepError(e) });
       }
@@ -133,6 +217,10 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   for (const [id, p] of done) records.set(id, await p);
   const counts: Record<Outcome, number> = { ok: 0, changed: 0, change: 0, pending: 0, refused: 0, failed: 0, skipped: 0 };
   for (const r of records.values()) counts[r.outcome]++;
-  emit({ type: "run-end", counts, ms: Date.now() - started });
-  return { records, counts };
+  const cost = {
+    execs: Object.fromEntries([...counted].map(([host, t]) => [host, t.execs])),
+    phases: Object.fromEntries([...phases].map(([phase, span]) => [phase, span.to - span.from])),
+  };
+  emit({ type: "run-end", counts, ms: Date.now() - started, ...cost });
+  return { records, counts, ...cost };
 }

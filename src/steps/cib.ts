@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 
-import { shipScript } from "./scripts.js";
-import type { StepContext, StepHandler } from "./types.js";
+import { execRead, fileRead, type Facts, type Read } from "../probes/facts.js";
+import { scriptPath, writeScript } from "./scripts.js";
+import type { CheckEnv, StepHandler } from "./types.js";
 import type { Step } from "../plan/types.js";
-import { probe, run } from "./util.js";
+import { run } from "./util.js";
 
 const CACHE = "/var/lib/gfsdeploy/cib";
 
@@ -15,33 +16,21 @@ interface CibChange {
   after?: string;
 }
 
+const pcsVersion = execRead("sh", "-c", "dpkg-query -W -f='${Version}' pcs 2>/dev/null || rpm -q pcs");
+
 /**
- * The CIB this stage wants, built on the node from an empty CIB with one pcs process.
- * It is cached by the commands and the pcs version, so a re-run that changes nothing never
- * starts pcs (20+ s a time in a slow VM): the comparison itself uses C tools only.
+ * The CIB this stage wants, built on the node from an empty CIB with one pcs process, is
+ * cached under the hash of its commands; the `.pcs` file beside it names the pcs version
+ * that built it. A re-run that changes nothing never starts pcs (20+ s a time in a slow VM):
+ * the comparison itself uses C tools only.
  */
-async function desiredCib(step: Step<"cib">, ctx: StepContext): Promise<string> {
-  const commands = [...step.params.prior, ...step.params.commands];
-  const version = (await probe(ctx, "sh", ["-c", "dpkg-query -W -f='${Version}' pcs 2>/dev/null || rpm -q pcs"])).stdout.trim();
-  const key = createHash("sha256").update(JSON.stringify({ version, commands })).digest("hex").slice(0, 16);
-  const path = `${CACHE}/desired-${step.params.stage}-${key}.xml`;
-  if ((await probe(ctx, "test", ["-s", path])).code === 0) return path;
-  const batch = await shipScript(ctx, "pcs_batch.py");
-  const tmp = `${path}.tmp`;
-  await run(ctx, "mkdir", ["-p", CACHE]);
-  await run(ctx, "sh", ["-c", 'cibadmin --empty > "$1"', "sh", tmp]);
-  ctx.log(`building the desired CIB (${commands.length} pcs commands in one process)`);
-  await run(ctx, step.params.python, [batch, "-f", tmp], { stdin: JSON.stringify(commands) });
-  await run(ctx, "mv", ["-f", tmp, path]);
-  return path;
+function desiredPath(step: Step<"cib">): string {
+  const key = createHash("sha256").update(JSON.stringify([...step.params.prior, ...step.params.commands])).digest("hex").slice(0, 16);
+  return `${CACHE}/desired-${step.params.stage}-${key}.xml`;
 }
 
-async function sync(step: Step<"cib">, ctx: StepContext, mode: "check" | "apply"): Promise<CibChange[]> {
-  const desired = await desiredCib(step, ctx);
-  const script = await shipScript(ctx, "cib_sync.py");
-  const out = await run(ctx, step.params.python, [script, mode, desired]);
-  return (JSON.parse(out.stdout) as { changes: CibChange[] }).changes;
-}
+const syncRead = (step: Step<"cib">, env: Pick<CheckEnv, "scripts">): Read => execRead(step.params.python, scriptPath(env.scripts, "cib_sync.py"), "check", desiredPath(step));
+const present = (path: string): Read => execRead("test", "-s", path);
 
 function describe(c: CibChange): string {
   switch (c.kind) {
@@ -54,13 +43,42 @@ function describe(c: CibChange): string {
   }
 }
 
+/** The installed pcs version, "" while pcs is not installed. */
+const versionOf = (f: Facts): string => (f.get(pcsVersion).code === 0 ? f.get(pcsVersion).stdout.trim() : "");
+
 export const cib: StepHandler<"cib"> = {
-  async check(step, ctx) {
-    const changes = await sync(step, ctx, "check");
+  reads: (step, env) => [pcsVersion, present(scriptPath(env.scripts, "pcs_batch.py")), present(scriptPath(env.scripts, "cib_sync.py")), fileRead(`${desiredPath(step)}.pcs`), syncRead(step, env)],
+  async prepare(step, f, ctx) {
+    const version = versionOf(f);
+    if (version === "") return false;
+    let wrote = false;
+    for (const name of ["pcs_batch.py", "cib_sync.py"]) {
+      if (f.get(present(scriptPath(ctx.scripts, name))).code !== 0) {
+        await writeScript(ctx, name);
+        wrote = true;
+      }
+    }
+    const desired = desiredPath(step);
+    if (f.file(`${desired}.pcs`) === version) return wrote;
+    const commands = [...step.params.prior, ...step.params.commands];
+    const tmp = `${desired}.tmp`;
+    await run(ctx, "mkdir", ["-p", CACHE]);
+    await run(ctx, "sh", ["-c", 'cibadmin --empty > "$1"', "sh", tmp]);
+    ctx.log(`building the desired CIB (${commands.length} pcs commands in one process)`);
+    await run(ctx, step.params.python, [scriptPath(ctx.scripts, "pcs_batch.py"), "-f", tmp], { stdin: JSON.stringify(commands) });
+    await run(ctx, "mv", ["-f", tmp, desired]);
+    await ctx.t.writeFile(`${desired}.pcs`, version);
+    return true;
+  },
+  check(step, f, env) {
+    if (versionOf(f) === "") return { status: "pending", why: "pcs is not installed yet" };
+    const r = f.get(syncRead(step, env));
+    if (r.code !== 0) return { status: "pending", why: `cannot compare with the live CIB: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}` };
+    const changes = (JSON.parse(r.stdout) as { changes: CibChange[] }).changes;
     if (changes.length === 0) return { status: "ok" };
     return { status: "change", reason: `${changes.length} CIB change(s) in stage ${step.params.stage}`, diff: changes.map(describe).join("\n") };
   },
   async apply(step, ctx) {
-    await sync(step, ctx, "apply");
+    await run(ctx, step.params.python, [scriptPath(ctx.scripts, "cib_sync.py"), "apply", desiredPath(step)]);
   },
 };

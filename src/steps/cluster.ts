@@ -1,13 +1,10 @@
-import { corosyncNeedsRestart } from "./corosync.js";
-import { parseCrmMon, isRole, type ClusterState } from "./crm.js";
+import type { Facts, Read } from "../probes/facts.js";
+import { clusterReads, clusterState, fileExists, fileExistsReads, fileReads, unitReads, unitState } from "../probes/node.js";
+import { corosyncNeedsRestart, restartReads } from "./corosync.js";
+import { isRole, type ClusterState } from "./crm.js";
 import { RESTART_MARKER } from "./files.js";
-import type { CheckResult, StepContext, StepHandler } from "./types.js";
-import { pollUntil, probe, run } from "./util.js";
-
-async function clusterState(ctx: StepContext): Promise<ClusterState | undefined> {
-  const r = await probe(ctx, "crm_mon", ["-1", "--output-as=xml"]);
-  return r.code === 0 ? parseCrmMon(r.stdout) : undefined;
-}
+import type { StepHandler } from "./types.js";
+import { pollUntil, run } from "./util.js";
 
 function readiness(state: ClusterState | undefined, nodes: string[]): string | undefined {
   if (!state) return "pacemaker is not answering";
@@ -17,30 +14,34 @@ function readiness(state: ClusterState | undefined, nodes: string[]): string | u
   return missing.length ? `${missing.join(", ")} not online` : undefined;
 }
 
+const COROSYNC_CONF = "/etc/corosync/corosync.conf";
+const restartReasonReads = (): Read[] => [...fileExistsReads(RESTART_MARKER), ...fileReads(COROSYNC_CONF), ...restartReads()];
+
 /** Why the running corosync must restart to take what is on disk, if it must. */
-async function restartReason(ctx: StepContext): Promise<string | undefined> {
-  if ((await probe(ctx, "test", ["-e", RESTART_MARKER])).code === 0) return "the authkey was replaced";
-  const conf = (await ctx.t.readFile("/etc/corosync/corosync.conf"))?.toString();
-  if (conf !== undefined && (await corosyncNeedsRestart(ctx, conf))) return "the running cluster name or node list differs from corosync.conf";
+function restartReason(f: Facts): string | undefined {
+  if (fileExists(f, RESTART_MARKER)) return "the authkey was replaced";
+  const conf = f.file(COROSYNC_CONF);
+  if (conf !== undefined && corosyncNeedsRestart(f, conf)) return "the running cluster name or node list differs from corosync.conf";
   return undefined;
 }
 
 export const clusterStart: StepHandler<"cluster-start"> = {
-  async check(step, ctx) {
-    const restart = await restartReason(ctx);
+  reads: (step) => [...restartReasonReads(), ...step.params.units.flatMap(unitReads)],
+  check(step, f) {
+    const restart = restartReason(f);
     if (restart) return { status: "change", reason: `restart corosync and pacemaker: ${restart}`, restart: "corosync, pacemaker" };
     const wrong: string[] = [];
     for (const unit of step.params.units) {
-      const enabled = (await probe(ctx, "systemctl", ["is-enabled", unit])).stdout.trim();
-      const active = (await probe(ctx, "systemctl", ["is-active", unit])).stdout.trim();
-      if (enabled !== "enabled") wrong.push(`enable ${unit}`);
-      if (active !== "active") wrong.push(`start ${unit}`);
+      const s = unitState(f, unit);
+      // enabled-runtime is not enabled at boot: a cluster node must come back by itself.
+      if (f.exec("systemctl", "is-enabled", unit).stdout.trim() !== "enabled") wrong.push(`enable ${unit}`);
+      if (!s.active) wrong.push(`start ${unit}`);
     }
     return wrong.length ? { status: "change", reason: wrong.join(", ") } : { status: "ok" };
   },
-  async apply(step, ctx) {
+  async apply(step, ctx, f) {
     await run(ctx, "systemctl", ["enable", ...step.params.units]);
-    if (await restartReason(ctx)) {
+    if (restartReason(f)) {
       // Stop in order (pacemaker first) so resources stop cleanly before the membership goes.
       await run(ctx, "systemctl", ["stop", ...[...step.params.units].reverse()]);
       await run(ctx, "rm", ["-f", RESTART_MARKER]);
@@ -50,13 +51,14 @@ export const clusterStart: StepHandler<"cluster-start"> = {
 };
 
 export const clusterReady: StepHandler<"cluster-ready"> = {
-  async check(step, ctx) {
-    const why = readiness(await clusterState(ctx), step.params.nodes);
+  reads: () => clusterReads(),
+  check(step, f) {
+    const why = readiness(clusterState(f), step.params.nodes);
     return why ? { status: "change", reason: `wait: ${why}` } : { status: "ok" };
   },
   async apply(step, ctx) {
     await pollUntil(ctx, step.params.timeoutSec, "all nodes online with quorum", async () => {
-      const why = readiness(await clusterState(ctx), step.params.nodes);
+      const why = readiness(clusterState(await ctx.read(clusterReads())), step.params.nodes);
       return why ? { done: false, reason: why } : { done: true, value: undefined };
     });
   },
@@ -75,13 +77,14 @@ function resourcesPending(state: ClusterState | undefined, resources: { id: stri
 }
 
 export const waitResources: StepHandler<"wait-resources"> = {
-  async check(step, ctx): Promise<CheckResult> {
-    const why = resourcesPending(await clusterState(ctx), step.params.resources, step.params.nodes);
+  reads: () => clusterReads(),
+  check(step, f) {
+    const why = resourcesPending(clusterState(f), step.params.resources, step.params.nodes);
     return why ? { status: "change", reason: `wait: ${why}` } : { status: "ok" };
   },
   async apply(step, ctx) {
     await pollUntil(ctx, step.params.timeoutSec, step.title, async () => {
-      const why = resourcesPending(await clusterState(ctx), step.params.resources, step.params.nodes);
+      const why = resourcesPending(clusterState(await ctx.read(clusterReads())), step.params.resources, step.params.nodes);
       return why ? { done: false, reason: why } : { done: true, value: undefined };
     });
   },

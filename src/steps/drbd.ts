@@ -1,44 +1,27 @@
+import type { Facts, Read } from "../probes/facts.js";
+import { deviceBytes, deviceBytesReads, drbdMetadata, drbdMetadataReads, drbdReads, drbdState, isUp, managedByPacemaker, managedReads, signature, signatureReads } from "../probes/node.js";
 import type { DrbdDialect } from "../spec/types.js";
-import { assertSafe, blockDeviceBytes, guardDevice, RefusedError, signature } from "./devices.js";
+import { guardDevice, RefusedError } from "./devices.js";
 import { formatBytes } from "./sizes.js";
-import type { StepContext, StepHandler } from "./types.js";
-import { pollUntil, probe, runAll } from "./util.js";
-
-/** drbdadm's one-word views of a resource; "Unconfigured" when it is not up here. */
-export async function drbdState(ctx: StepContext, resource: string): Promise<{ cstate: string; dstate: string }> {
-  const c = await probe(ctx, "drbdadm", ["cstate", resource]);
-  const d = await probe(ctx, "drbdadm", ["dstate", resource]);
-  const word = (r: { code: number; stdout: string }) => (r.code === 0 ? r.stdout.trim().split("\n").pop()?.trim() ?? "" : "Unconfigured");
-  return { cstate: word(c), dstate: word(d) };
-}
-
-export const isUp = (s: { cstate: string; dstate: string }) => s.cstate !== "Unconfigured" && !/^Unconfigured|^Diskless/.test(s.dstate);
-
-/** Pacemaker owns the resource once the CIB has an ocf:linbit:drbd primitive for it. */
-export async function managedByPacemaker(ctx: StepContext, resource: string): Promise<boolean> {
-  const r = await probe(ctx, "cibadmin", ["--query", "--scope", "resources", "--xpath", `//primitive[@type='drbd']/instance_attributes/nvpair[@name='drbd_resource'][@value='${resource}']`]);
-  return r.code === 0;
-}
+import type { StepHandler } from "./types.js";
+import { pollUntil, runAll } from "./util.js";
 
 export const createMd: StepHandler<"drbd-create-md"> = {
-  async check(step, ctx) {
+  reads: (step) => [...drbdReads(step.params.resource), ...drbdMetadataReads(step.params.resource), ...signatureReads(step.params.disk)],
+  check(step, f, env) {
     const p = step.params;
-    if (isUp(await drbdState(ctx, p.resource))) return { status: "ok", note: "attached" };
-    const dump = await probe(ctx, "drbdadm", ["dump-md", p.resource]);
-    if (dump.code === 0) return { status: "ok", note: "metadata present" };
+    if (isUp(drbdState(f, p.resource))) return { status: "ok", note: "attached" };
+    if (drbdMetadata(f, p.resource)) return { status: "ok", note: "metadata present" };
     // dump-md also fails while Pacemaker is bringing the resource up; the disk's own
     // signature still says DRBD metadata is there, and that is never re-created.
-    const found = await signature(ctx, p.disk);
+    const found = signature(f, p.disk);
     if (found === "drbd") return { status: "ok", note: "DRBD metadata on the disk" };
-    return (await guardDevice(ctx, p.disk, "drbdadm create-md", undefined, { signature: found })) ?? { status: "change", reason: `create DRBD metadata on ${p.disk}` };
+    return guardDevice(f, env, p.disk, "drbdadm create-md") ?? { status: "change", reason: `create DRBD metadata on ${p.disk}${found === undefined ? "" : ` (forced over ${found})`}` };
   },
-  async apply(step, ctx) {
-    const found = await signature(ctx, step.params.disk);
-    if (found === "drbd") return;
-    await assertSafe(ctx, step.params.disk, "drbdadm create-md");
+  async apply(step, ctx, f) {
     // Forced over a filesystem: drbdmeta refuses (exit 40) to put metadata over one it finds,
     // --force or not, so the signatures the user chose to overwrite are wiped first.
-    if (found !== undefined && ctx.forced.has(step.params.disk)) await runAll(ctx, [["wipefs", "--all", step.params.disk]]);
+    if (signature(f, step.params.disk) !== undefined && ctx.forced.has(step.params.disk)) await runAll(ctx, [["wipefs", "--all", step.params.disk]]);
     await runAll(ctx, step.params.commands);
   },
 };
@@ -49,32 +32,34 @@ export const createMd: StepHandler<"drbd-create-md"> = {
  * a real split brain is detected again on that connect and left for a person to resolve.
  */
 export const up: StepHandler<"drbd-up"> = {
-  async check(step, ctx) {
-    const s = await drbdState(ctx, step.params.resource);
+  reads: (step) => [...drbdReads(step.params.resource), ...managedReads(step.params.resource)],
+  check(step, f) {
+    const s = drbdState(f, step.params.resource);
     if (isUp(s) && s.cstate === "StandAlone") return { status: "change", reason: `reconnect ${step.params.resource} (StandAlone): drbdadm adjust` };
     if (isUp(s)) return { status: "ok" };
-    if (await managedByPacemaker(ctx, step.params.resource)) return { status: "ok", note: "Pacemaker brings it up" };
+    if (managedByPacemaker(f, step.params.resource)) return { status: "ok", note: "Pacemaker brings it up" };
     return { status: "change", reason: `drbdadm up ${step.params.resource}` };
   },
-  async apply(step, ctx) {
-    const s = await drbdState(ctx, step.params.resource);
+  async apply(step, ctx, f) {
+    const s = drbdState(f, step.params.resource);
     if (isUp(s) && s.cstate === "StandAlone") await runAll(ctx, [["drbdadm", "adjust", step.params.resource]]);
     else await runAll(ctx, step.params.commands);
   },
 };
 
 export const initialSync: StepHandler<"drbd-initial-sync"> = {
-  async check(step, ctx) {
-    const s = await drbdState(ctx, step.params.resource);
+  reads: (step) => [...drbdReads(step.params.resource), ...managedReads(step.params.resource)],
+  check(step, f, env) {
+    const s = drbdState(f, step.params.resource);
     if (s.dstate.includes("UpToDate")) return { status: "ok", note: s.dstate };
-    if (await managedByPacemaker(ctx, step.params.resource)) return { status: "ok", note: "managed by Pacemaker" };
+    if (managedByPacemaker(f, step.params.resource)) return { status: "ok", note: "managed by Pacemaker" };
     if (!isUp(s)) return { status: "change", reason: `first sync of ${step.params.resource} once it is up` };
-    return { status: "change", reason: step.params.mode === "skip" ? `clear the bitmap of ${step.params.resource} (blank disks, no sync)` : `full initial sync of ${step.params.resource} from ${ctx.t.host}` };
+    return { status: "change", reason: step.params.mode === "skip" ? `clear the bitmap of ${step.params.resource} (blank disks, no sync)` : `full initial sync of ${step.params.resource} from ${env.host}` };
   },
   async apply(step, ctx) {
     // Both sides must see each other first, or the peer never learns the new generation.
     await pollUntil(ctx, 300, `${step.params.resource} connected`, async () => {
-      const s = await drbdState(ctx, step.params.resource);
+      const s = drbdState(await ctx.read(drbdReads(step.params.resource)), step.params.resource);
       return s.cstate === "Connected" ? { done: true, value: undefined } : { done: false, reason: `connection state ${s.cstate}` };
     });
     await runAll(ctx, step.params.commands);
@@ -104,27 +89,35 @@ export function resizeSlack(backing: number): number {
   return 1024 ** 2 + Math.floor(backing / 1024);
 }
 
-/** The backing disk's room and the device's size here; throws when the resource is not up here. */
-async function drbdSizes(ctx: StepContext, p: { resource: string; disk: string; device: string; dialect: DrbdDialect; peers: number }): Promise<{ room: number; used: number; backing: number }> {
-  // Comes after DRBD is promoted everywhere: only a plan meets it down, and the runner reports it pending there.
-  if ((await probe(ctx, "test", ["-b", p.device])).code !== 0) throw new Error(`${p.resource} is not up on ${ctx.t.host} (no ${p.device})`);
-  const backing = await blockDeviceBytes(ctx, p.disk);
-  return { backing, room: drbdUsableBytes(backing, p.dialect, p.peers), used: await blockDeviceBytes(ctx, p.device) };
+type SizeParams = { resource: string; disk: string; device: string; dialect: DrbdDialect; peers: number };
+
+const sizesReads = (p: SizeParams): Read[] => [...signatureReads(p.device), ...deviceBytesReads(p.disk), ...deviceBytesReads(p.device)];
+
+/** The backing disk's room and the device's size here, or why they cannot be known yet. */
+function drbdSizes(f: Facts, p: SizeParams): { room: number; used: number; backing: number } | { why: string } {
+  // Comes after DRBD is promoted everywhere: only a plan meets it down.
+  if (signature(f, p.device) === "missing") return { why: `${p.resource} is not up on ${f.host} (no ${p.device})` };
+  const backing = deviceBytes(f, p.disk);
+  const used = deviceBytes(f, p.device);
+  if (backing === undefined || used === undefined) return { why: `cannot read the sizes of ${p.disk} and ${p.device} (blockdev --getsize64)` };
+  return { backing, room: drbdUsableBytes(backing, p.dialect, p.peers), used };
 }
 
 export const resize: StepHandler<"drbd-resize"> = {
-  async check(step, ctx) {
+  reads: (step) => sizesReads(step.params),
+  check(step, f, env) {
     const p = step.params;
-    const s = await drbdSizes(ctx, p);
+    const s = drbdSizes(f, p);
+    if ("why" in s) return { status: "pending", why: s.why };
     if (s.room - s.used < resizeSlack(s.backing)) return { status: "ok" };
-    return { status: "change", reason: `drbdadm resize ${p.resource}: ${p.disk} on ${ctx.t.host} is ${formatBytes(s.backing)}, ${p.device} ${formatBytes(s.used)} (the other nodes' disks must have grown too)` };
+    return { status: "change", reason: `drbdadm resize ${p.resource}: ${p.disk} on ${env.host} is ${formatBytes(s.backing)}, ${p.device} ${formatBytes(s.used)} (the other nodes' disks must have grown too)` };
   },
   async apply(step, ctx) {
     const p = step.params;
     await runAll(ctx, p.commands);
     // DRBD grows to the smallest backing disk of all nodes and says nothing when that is the old size.
-    const s = await drbdSizes(ctx, p);
-    if (s.room - s.used >= resizeSlack(s.backing)) {
+    const s = drbdSizes(await ctx.read(sizesReads(p)), p);
+    if (!("why" in s) && s.room - s.used >= resizeSlack(s.backing)) {
       throw new RefusedError({
         status: "refuse",
         reason: `${p.device} is still ${formatBytes(s.used)} after drbdadm resize ${p.resource}: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown`,

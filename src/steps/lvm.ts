@@ -1,45 +1,42 @@
-import { assertSafe, blockDeviceBytes, guardDevice, signature } from "./devices.js";
+import type { Facts } from "../probes/facts.js";
+import { devicesFileListing, devicesFileReads, isPv, lvSize, lvSizeReads, pvOwner, pvReads, pvSizes, pvSizesReads, vgLockType, vgReads } from "../probes/lvm.js";
+import { deviceBytes, deviceBytesReads, signature, signatureReads } from "../probes/node.js";
+import { guardDevice } from "./devices.js";
 import { drbdUsableBytes, resizeSlack } from "./drbd.js";
 import { formatBytes, sizeBytes, specSize } from "./sizes.js";
-import type { StepContext, StepHandler } from "./types.js";
-import { probe, runAll } from "./util.js";
+import type { CheckResult, StepHandler } from "./types.js";
+import { runAll } from "./util.js";
 
 export const pvcreate: StepHandler<"pvcreate"> = {
-  async check(step, ctx) {
-    const r = await probe(ctx, "pvs", ["--noheadings", "-o", "pv_name", step.params.device]);
-    if (r.code === 0) return { status: "ok" };
+  reads: (step) => [...pvReads(step.params.device), ...signatureReads(step.params.device)],
+  check(step, f, env) {
+    const device = step.params.device;
+    if (isPv(f, device)) return { status: "ok" };
     // The DRBD device appears once DRBD is up and promoted, which earlier steps do.
-    const found = await signature(ctx, step.params.device);
-    if (found === "missing") return { status: "change", reason: `pvcreate ${step.params.device} (once DRBD provides it)` };
-    return (await guardDevice(ctx, step.params.device, "pvcreate", undefined, { signature: found })) ?? { status: "change", reason: `pvcreate ${step.params.device}` };
+    const found = signature(f, device);
+    if (found === "missing") return { status: "change", reason: `pvcreate ${device} (once DRBD provides it)` };
+    return guardDevice(f, env, device, "pvcreate") ?? { status: "change", reason: `pvcreate ${device}${found === undefined ? "" : ` (forced over ${found})`}` };
   },
   async apply(step, ctx) {
     const device = step.params.device;
-    await assertSafe(ctx, device, "pvcreate");
     // Forced: pvcreate would stop to ask before wiping the signature we were told to overwrite.
     const commands = step.params.commands.map((argv) => (ctx.forced.has(device) && argv[0] === "pvcreate" ? ["pvcreate", "-ff", "-y", ...argv.slice(1)] : argv));
     await runAll(ctx, commands);
   },
 };
 
-/** A PV's size, its device's and where its data starts, with its VG's extent size, in bytes. */
-async function pvSizes(ctx: StepContext, device: string): Promise<{ pv: number; dev: number; peStart: number; extent: number }> {
-  const r = await probe(ctx, "pvs", ["--noheadings", "--units", "b", "--nosuffix", "-o", "pv_size,dev_size,pe_start,vg_extent_size", device]);
-  // Comes after pvcreate: only a plan meets no PV, and the runner reports the step pending there.
-  if (r.code !== 0) throw new Error(`${ctx.t.host}: pvs ${device} exited ${r.code}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-  const [pv, dev, peStart, extent] = r.stdout.trim().split(/\s+/).map(Number);
-  if (![pv, dev, peStart, extent].every((n) => Number.isSafeInteger(n) && (n as number) > 0)) throw new Error(`${ctx.t.host}: cannot read the sizes of PV ${device} from pvs: '${r.stdout.trim()}'`);
-  return { pv: pv as number, dev: dev as number, peStart: peStart as number, extent: extent as number };
-}
-
 export const pvresize: StepHandler<"pvresize"> = {
-  async check(step, ctx) {
+  reads: (step) => [...pvSizesReads(step.params.device), ...deviceBytesReads(step.params.drbd.disk)],
+  check(step, f) {
     const p = step.params;
-    const s = await pvSizes(ctx, p.device);
+    // Comes after pvcreate: only a plan meets no PV.
+    const s = pvSizes(f, p.device);
+    if ("why" in s) return { status: "pending", why: s.why };
     // pvresize adds whole extents: less than one more is nothing to take in.
     if (s.dev - s.peStart - s.pv >= s.extent) return { status: "change", reason: `pvresize ${p.device}: the device is ${formatBytes(s.dev)}, the PV ${formatBytes(s.pv)}` };
     // In a plan, drbdadm resize may still be to come: the pvresize it calls for is listed now.
-    const backing = await blockDeviceBytes(ctx, p.drbd.disk);
+    const backing = deviceBytes(f, p.drbd.disk);
+    if (backing === undefined) return { status: "pending", why: `cannot read the size of ${p.drbd.disk}` };
     const planned = drbdUsableBytes(backing, p.drbd.dialect, p.drbd.peers) - resizeSlack(backing);
     if (planned - s.peStart - s.pv >= s.extent) return { status: "change", reason: `pvresize ${p.device} after drbdadm resize ${p.drbd.resource}` };
     return { status: "ok" };
@@ -50,43 +47,41 @@ export const pvresize: StepHandler<"pvresize"> = {
 };
 
 export const vgcreate: StepHandler<"vgcreate"> = {
-  async check(step, ctx) {
+  reads: (step) => [...vgReads(step.params.vg), ...step.params.pvs.flatMap((pv) => [...pvReads(pv), ...signatureReads(pv)])],
+  check(step, f, env) {
     const p = step.params;
-    const r = await probe(ctx, "vgs", ["--noheadings", "-o", "vg_lock_type", p.vg]);
-    if (r.code === 0) {
-      const lockType = r.stdout.trim();
+    const lockType = vgLockType(f, p.vg);
+    if (lockType !== undefined) {
       if (p.locking === "lvmlockd" && lockType !== "dlm") return { status: "refuse", reason: `VG ${p.vg} exists but is not shared (lock type '${lockType || "none"}')`, hint: `convert it with vgchange --lock-type dlm ${p.vg} (cluster running), or rename the VG in the spec` };
       return { status: "ok" };
     }
     for (const pv of p.pvs) {
-      const owner = (await probe(ctx, "pvs", ["--noheadings", "-o", "vg_name", pv])).stdout.trim();
+      const owner = pvOwner(f, pv);
       if (owner && owner !== p.vg) return { status: "refuse", reason: `${pv} already belongs to VG ${owner}`, hint: "a PV belongs to one VG; pick another device or VG name" };
+      // Only a PV label (pvcreate's work) may be on the device.
+      const refusal = signature(f, pv) === "missing" ? undefined : guardDevice(f, env, pv, "vgcreate", "LVM2_member");
+      if (refusal) return refusal;
     }
     return { status: "change", reason: `vgcreate ${p.vg} on ${p.pvs.join(" ")}` };
   },
   async apply(step, ctx) {
-    for (const pv of step.params.pvs) await assertSafe(ctx, pv, "vgcreate", "LVM2_member");
     await runAll(ctx, step.params.commands);
   },
 };
 
-/** An LV's size in LVM's metadata and its VG's extent size, in bytes; undefined when there is no such LV. */
-async function lvSize(ctx: StepContext, vg: string, lv: string): Promise<{ bytes: number; extent: number } | undefined> {
-  const r = await probe(ctx, "lvs", ["--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size,vg_extent_size", `${vg}/${lv}`]);
-  // Only a missing VG or LV means "no such LV". LVM that cannot reach a shared VG (no
-  // use_lvmlockd here, lockspace not started) knows nothing about it, and must not be taken at its word.
-  if (r.code !== 0 && /not found|Failed to find/.test(r.stderr)) return undefined;
-  if (r.code !== 0) throw new Error(`${ctx.t.host}: lvs ${vg}/${lv} exited ${r.code}: ${r.stderr.trim().split("\n")[0] ?? ""}`);
-  const [bytes, extent] = r.stdout.trim().split(/\s+/).map(Number);
-  if (!Number.isSafeInteger(bytes) || !Number.isSafeInteger(extent)) throw new Error(`${ctx.t.host}: cannot read the size of ${vg}/${lv} from lvs: '${r.stdout.trim()}'`);
-  return { bytes: bytes as number, extent: extent as number };
+/** An LV's size as a check can use it: the size, "absent", or pending with the reason LVM gave. */
+function lvOrPending(f: Facts, vg: string, lv: string): { bytes: number; extent: number } | "absent" | Extract<CheckResult, { status: "pending" }> {
+  const have = lvSize(f, vg, lv);
+  return typeof have === "object" && "why" in have ? { status: "pending", why: have.why } : have;
 }
 
 export const lvcreate: StepHandler<"lvcreate"> = {
-  async check(step, ctx) {
+  reads: (step) => lvSizeReads(step.params.vg, step.params.lv),
+  check(step, f) {
     const p = step.params;
-    const have = await lvSize(ctx, p.vg, p.lv);
-    if (!have) return { status: "change", reason: `lvcreate ${p.vg}/${p.lv} (${p.size})` };
+    const have = lvOrPending(f, p.vg, p.lv);
+    if (have === "absent") return { status: "change", reason: `lvcreate ${p.vg}/${p.lv} (${p.size})` };
+    if ("status" in have) return have;
     // 100%FREE or 50%VG meant "what there was when it was made": an existing LV is kept as it is.
     const want = sizeBytes(p.size);
     if (want === undefined) return { status: "ok" };
@@ -107,11 +102,13 @@ export const lvcreate: StepHandler<"lvcreate"> = {
 };
 
 export const lvextend: StepHandler<"lvextend"> = {
-  async check(step, ctx) {
+  reads: (step) => lvSizeReads(step.params.vg, step.params.lv),
+  check(step, f) {
     const p = step.params;
-    // Comes after lvcreate: only a plan meets no LV, and the runner reports the step pending there.
-    const have = await lvSize(ctx, p.vg, p.lv);
-    if (!have) throw new Error(`no LV ${p.vg}/${p.lv} yet`);
+    // Comes after lvcreate: only a plan meets no LV.
+    const have = lvOrPending(f, p.vg, p.lv);
+    if (have === "absent") return { status: "pending", why: `no LV ${p.vg}/${p.lv} yet` };
+    if ("status" in have) return have;
     const want = sizeBytes(p.size) ?? 0;
     return have.bytes < want ? { status: "change", reason: `lvextend ${p.vg}/${p.lv} from ${formatBytes(have.bytes)} to ${p.size}` } : { status: "ok" };
   },
@@ -124,16 +121,19 @@ export const lvextend: StepHandler<"lvextend"> = {
   },
 };
 
+const lvDevice = (p: { vg: string; lv: string }) => `/dev/${p.vg}/${p.lv}`;
+
 export const lvRefresh: StepHandler<"lv-refresh"> = {
-  async check(step, ctx) {
+  reads: (step) => [...lvSizeReads(step.params.vg, step.params.lv), ...deviceBytesReads(lvDevice(step.params))],
+  check(step, f) {
     const p = step.params;
-    const device = `/dev/${p.vg}/${p.lv}`;
-    // Comes after lvcreate: only a plan meets no LV, and the runner reports the step pending there.
-    const lv = await lvSize(ctx, p.vg, p.lv);
-    if (!lv) throw new Error(`no LV ${p.vg}/${p.lv} yet`);
+    // Comes after lvcreate: only a plan meets no LV.
+    const lv = lvOrPending(f, p.vg, p.lv);
+    if (lv === "absent") return { status: "pending", why: `no LV ${p.vg}/${p.lv} yet` };
+    if ("status" in lv) return lv;
     // Only an active LV has a kernel size; activating it later reads the current metadata.
-    if ((await probe(ctx, "test", ["-b", device])).code !== 0) return { status: "ok", note: "not active here" };
-    const kernel = await blockDeviceBytes(ctx, device);
+    const kernel = deviceBytes(f, lvDevice(p));
+    if (kernel === undefined) return { status: "ok", note: "not active here" };
     if (kernel < lv.bytes) return { status: "change", reason: `lvchange --refresh ${p.vg}/${p.lv}: the kernel has ${formatBytes(kernel)}, LVM ${formatBytes(lv.bytes)}` };
     // In a plan, the first node's lvextend is still to come: this node will need the refresh after it.
     const want = p.size === undefined ? undefined : sizeBytes(p.size);
@@ -145,29 +145,18 @@ export const lvRefresh: StepHandler<"lv-refresh"> = {
   },
 };
 
-const DEVICES_FILE = "/etc/lvm/devices/system.devices";
-
-/**
- * Whether LVM on this node reads a devices file: use_devicesfile on (EL9's default) and the
- * file present. Without the file LVM falls back to the lvm.conf filter even when it is on.
- */
-async function devicesFileInUse(ctx: Parameters<StepHandler<"lvm-device">["check"]>[1]): Promise<boolean> {
-  const setting = await probe(ctx, "lvmconfig", ["--typeconfig", "full", "devices/use_devicesfile"]);
-  if (!/use_devicesfile\s*=\s*1/.test(setting.stdout)) return false;
-  return (await probe(ctx, "test", ["-e", DEVICES_FILE])).code === 0;
-}
-
 /** `lvmdevices` lists `Device /dev/drbd0 IDTYPE=devname IDNAME=/dev/drbd0 DEVNAME=/dev/drbd0 PVID=…`. */
 export function listsDevice(lvmdevices: string, device: string): boolean {
   return lvmdevices.split(/\s+/).some((token) => token === `IDNAME=${device}` || token === `DEVNAME=${device}`);
 }
 
 export const lvmDevice: StepHandler<"lvm-device"> = {
-  async check(step, ctx) {
+  reads: () => devicesFileReads(),
+  check(step, f) {
     // Creating a devices file where there is none would hide every other PV on the node.
-    if (!(await devicesFileInUse(ctx))) return { status: "ok", note: "no LVM devices file in use: lvmlocal.conf's filter decides" };
-    const listed = await probe(ctx, "lvmdevices", []);
-    if (listsDevice(listed.stdout, step.params.device)) return { status: "ok" };
+    const listed = devicesFileListing(f);
+    if (listed === undefined) return { status: "ok", note: "no LVM devices file in use: lvmlocal.conf's filter decides" };
+    if (listsDevice(listed, step.params.device)) return { status: "ok" };
     return { status: "change", reason: `lvmdevices --adddev ${step.params.device}` };
   },
   async apply(step, ctx) {

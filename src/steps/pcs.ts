@@ -1,5 +1,7 @@
+import type { Read } from "../probes/facts.js";
+import { fileReads } from "../probes/node.js";
 import type { StepHandler } from "./types.js";
-import { probe, run } from "./util.js";
+import { run } from "./util.js";
 
 /**
  * Compares the password with the shadow hash on the node; the password travels on stdin only.
@@ -26,9 +28,13 @@ libcrypt.crypt.restype = ctypes.c_char_p
 sys.exit(0 if libcrypt.crypt(password, hashes[0]) == hashes[0] else 1)
 `;
 
+/** The comparison as a read: the password reaches the command on stdin, from the batch's own. */
+const passwordRead = (p: { python: string; user: string; secret: string }): Read => ({ kind: "exec", argv: [p.python, "-c", VERIFY_PASSWORD, p.user], secret: p.secret });
+
 export const haclusterPassword: StepHandler<"hacluster-password"> = {
-  async check(step, ctx) {
-    const r = await probe(ctx, step.params.python, ["-c", VERIFY_PASSWORD, step.params.user], { stdin: ctx.secrets.get(step.params.secret) });
+  reads: (step) => [passwordRead(step.params)],
+  check(step, f) {
+    const r = f.get(passwordRead(step.params));
     return r.code === 0 ? { status: "ok" } : { status: "change", reason: `set the ${step.params.user} password (not shown: secret)` };
   },
   async apply(step, ctx) {
@@ -36,11 +42,14 @@ export const haclusterPassword: StepHandler<"hacluster-password"> = {
   },
 };
 
+// pcs 0.10+ records authenticated nodes in known-hosts, pcs 0.9 in tokens.
+const authFile = (dialect: string) => (dialect === "0.9" ? "/var/lib/pcsd/tokens" : "/var/lib/pcsd/known-hosts");
+
 export const pcsAuth: StepHandler<"pcs-auth"> = {
-  async check(step, ctx) {
-    // pcs 0.10+ records authenticated nodes in known-hosts, pcs 0.9 in tokens.
+  reads: (step) => fileReads(authFile(step.params.dialect)),
+  check(step, f) {
     const legacy = step.params.dialect === "0.9";
-    const text = (await ctx.t.readFile(legacy ? "/var/lib/pcsd/tokens" : "/var/lib/pcsd/known-hosts"))?.toString();
+    const text = f.file(authFile(step.params.dialect));
     let names: string[] = [];
     try {
       const parsed = JSON.parse(text ?? "{}") as { known_hosts?: Record<string, unknown>; tokens?: Record<string, unknown> };

@@ -1,5 +1,7 @@
-import type { StepHandler, StepContext } from "./types.js";
-import { probe, run } from "./util.js";
+import { execRead, type Facts, type Read } from "../probes/facts.js";
+import type { Step } from "../plan/types.js";
+import type { StepHandler } from "./types.js";
+import { run } from "./util.js";
 
 /** Repository ids in `dnf/yum repolist` output: the first column after the header, without yum's `/7/x86_64` or `!`/`*` marks. */
 export function repoIds(repolist: string): Set<string> {
@@ -17,21 +19,25 @@ export function repoIds(repolist: string): Set<string> {
   return ids;
 }
 
-async function state(step: Parameters<StepHandler<"repos">["check"]>[0], ctx: StepContext) {
-  const p = step.params;
-  const installed = p.releasePackages.length ? (await probe(ctx, "rpm", ["-q", "--qf", "%{NAME}\\n", ...p.releasePackages.map((r) => r.name)])).stdout.split("\n") : [];
+type Repos = Step<"repos">["params"];
+
+const releasesRead = (p: Repos): Read => execRead("rpm", "-q", "--qf", "%{NAME}\\n", ...p.releasePackages.map((r) => r.name));
+const listRead = (p: Repos, which: "enabled" | "all"): Read => execRead(p.manager, "repolist", p.manager === "yum" ? which : `--${which}`);
+
+function state(p: Repos, f: Facts) {
+  const installed = p.releasePackages.length ? f.get(releasesRead(p)).stdout.split("\n") : [];
   const missingReleases = p.releasePackages.filter((r) => !installed.includes(r.name));
-  const listArgs = p.manager === "yum" ? ["repolist", "enabled"] : ["repolist", "--enabled"];
-  const enabled = repoIds((await probe(ctx, p.manager, listArgs)).stdout);
+  const enabled = repoIds(f.get(listRead(p, "enabled")).stdout);
   const disabled = p.enable.filter((id) => !enabled.has(id));
   return { missingReleases, disabled };
 }
 
 export const repos: StepHandler<"repos"> = {
-  async check(step, ctx) {
-    const { missingReleases, disabled } = await state(step, ctx);
+  reads: (step) => [...(step.params.releasePackages.length ? [releasesRead(step.params)] : []), listRead(step.params, "enabled"), listRead(step.params, "all")],
+  check(step, f) {
+    const { missingReleases, disabled } = state(step.params, f);
     if (disabled.length > 0) {
-      const all = repoIds((await probe(ctx, step.params.manager, step.params.manager === "yum" ? ["repolist", "all"] : ["repolist", "--all"])).stdout);
+      const all = repoIds(f.get(listRead(step.params, "all")).stdout);
       const unknown = disabled.filter((id) => !all.has(id));
       if (unknown.length > 0) {
         return {
@@ -44,9 +50,9 @@ export const repos: StepHandler<"repos"> = {
     const todo = [...missingReleases.map((r) => `install ${r.name}`), ...(disabled.length ? [`enable ${disabled.join(" ")}`] : [])];
     return todo.length === 0 ? { status: "ok" } : { status: "change", reason: todo.join(", ") };
   },
-  async apply(step, ctx) {
+  async apply(step, ctx, f) {
     const p = step.params;
-    const { missingReleases, disabled } = await state(step, ctx);
+    const { missingReleases, disabled } = state(p, f);
     if (missingReleases.length > 0) await run(ctx, p.manager, ["install", "-y", ...missingReleases.map((r) => r.url)]);
     if (disabled.length > 0) {
       if (p.manager === "yum") await run(ctx, "yum-config-manager", ["--enable", ...disabled]);

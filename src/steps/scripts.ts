@@ -11,14 +11,21 @@ const SCRIPT_DIR = "/var/lib/gfsdeploy/scripts";
  * unchanged script is not sent again.
  */
 export async function shipScript(ctx: Pick<StepContext, "t" | "scripts">, name: string): Promise<string> {
-  const body = ctx.scripts[name];
-  if (body === undefined) throw new Error(`helper script ${name} is missing from templates/scripts`);
-  const digest = createHash("sha256").update(body).digest("hex").slice(0, 12);
-  const path = `${SCRIPT_DIR}/${digest}-${name}`;
+  const path = scriptPath(ctx.scripts, name);
   const present = await ctx.t.exec("test", ["-s", path]);
-  if (present.code !== 0) {
-    await mustExec(ctx.t, "mkdir", ["-p", SCRIPT_DIR]);
-    await ctx.t.writeFile(path, body, { mode: 0o755 });
-  }
+  if (present.code !== 0) await writeScript(ctx, name);
   return path;
+}
+
+/** Where the script `name` lives on a node: the path carries its content's hash. */
+export function scriptPath(scripts: Readonly<Record<string, string>>, name: string): string {
+  const body = scripts[name];
+  if (body === undefined) throw new Error(`helper script ${name} is missing from templates/scripts`);
+  return `${SCRIPT_DIR}/${createHash("sha256").update(body).digest("hex").slice(0, 12)}-${name}`;
+}
+
+/** Puts the script on the node, where facts showed it missing. */
+export async function writeScript(ctx: Pick<StepContext, "t" | "scripts">, name: string): Promise<void> {
+  await mustExec(ctx.t, "mkdir", ["-p", SCRIPT_DIR]);
+  await ctx.t.writeFile(scriptPath(ctx.scripts, name), ctx.scripts[name] as string, { mode: 0o755 });
 }

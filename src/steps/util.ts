@@ -1,15 +1,34 @@
+import type { AnyStep } from "../plan/types.js";
+import { gather, type Facts, type Read } from "../probes/facts.js";
 import { mustExec } from "../transport/errors.js";
-import type { ExecOptions, ExecResult } from "../transport/types.js";
-import type { StepContext } from "./types.js";
+import type { ExecOptions, ExecResult, Transport } from "../transport/types.js";
+import { handlerFor, type CheckEnv, type CheckResult, type HandlerRegistry, type SecretStore, type StepContext } from "./types.js";
 
 /** Run a command that must succeed; failures become RemoteCommandError with host and stderr. */
 export function run(ctx: StepContext, command: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
   return mustExec(ctx.t, command, args, options);
 }
 
-/** Run a command whose exit code is data (probes). */
-export function probe(ctx: StepContext, command: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
-  return ctx.t.exec(command, args, options);
+/** What a check may know of its context. */
+export function envOf(ctx: Omit<StepContext, "log" | "pollMs" | "read">): CheckEnv {
+  return { host: ctx.t.host, secrets: ctx.secrets, forced: ctx.forced, scripts: ctx.scripts };
+}
+
+/** A StepContext's `read`: one batch over the host's transport. */
+export function reader(t: Transport, secrets: SecretStore): (reads: readonly Read[]) => Promise<Facts> {
+  return (reads) => gather(t, reads, secrets);
+}
+
+/**
+ * One step's check on its own: its reads in one batch, its cache prepared if it has one, then
+ * the pure judgement. The runner shares one gathering among all of a host's steps instead.
+ */
+export async function checkStep(registry: HandlerRegistry, step: AnyStep, ctx: StepContext): Promise<{ result: CheckResult; facts: Facts }> {
+  const handler = handlerFor(registry, step);
+  const env = envOf(ctx);
+  let facts = await ctx.read(handler.reads(step, env));
+  if (handler.prepare && (await handler.prepare(step, facts, ctx))) facts = await ctx.read(handler.reads(step, env));
+  return { result: handler.check(step, facts, env), facts };
 }
 
 /** Run every argv of a compiled command list in order. */

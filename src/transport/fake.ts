@@ -5,6 +5,7 @@
  */
 
 import { InternalError } from "../errors.js";
+import { batchArgv, type BatchCommand } from "./batch.js";
 import { NOT_FOUND_EXIT_CODE } from "./exit-status.js";
 import { quoteCommand } from "./quote.js";
 import type { ExecOptions, ExecResult, HeldCommand, HoldOptions, Transport, WriteOptions } from "./types.js";
@@ -36,6 +37,8 @@ export type FakeCall =
   /** The release() of a command that hold() reported ready. */
   | { kind: "release"; command: string; args: readonly string[] }
   | { kind: "readFile"; path: string }
+  /** A batch's start; its commands follow as calls of their own. */
+  | { kind: "batch"; commands: number }
   | { kind: "writeFile"; path: string; body: Buffer; options: WriteOptions };
 
 /** A fixed result, or one computed from the call (and the fake's files, to simulate state). */
@@ -118,6 +121,27 @@ export class FakeTransport implements Transport {
   /** Every exec so far as the shell line it stands for, for compact assertions. */
   commandLines(): string[] {
     return this.calls.flatMap((call) => (call.kind === "exec" ? [quoteCommand([call.command, ...call.args])] : []));
+  }
+
+  /**
+   * One after another through exec and readFile (a file read answers as the real read
+   * command does: exit 3 when the file is missing), so scripted replies and simulations
+   * answer a batch's commands as they answer the same commands alone.
+   */
+  async batch(commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
+    this.assertOpen();
+    this.calls.push({ kind: "batch", commands: commands.length });
+    const results: ExecResult[] = [];
+    for (const c of commands) {
+      if (c.kind === "file") {
+        const body = await this.readFile(c.path);
+        results.push(body === undefined ? exitWith(3) : ok(body.toString()));
+        continue;
+      }
+      const [command, ...args] = batchArgv(c);
+      results.push(await this.exec(command, args, c.stdin && stdin !== undefined ? { stdin } : {}));
+    }
+    return results;
   }
 
   async exec(command: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {

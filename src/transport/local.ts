@@ -12,6 +12,7 @@ import {
   NOT_FOUND_EXIT_CODE,
   TIMED_OUT_EXIT_CODE,
 } from "./exit-status.js";
+import { type BatchCommand, batchVia } from "./batch.js";
 import { type Argv, readFileVia, type RawExecResult, writeFileVia } from "./file-commands.js";
 import { holdCommand } from "./held.js";
 import type { ExecOptions, ExecResult, HeldCommand, HoldOptions, Transport, WriteOptions } from "./types.js";
@@ -23,6 +24,13 @@ export class LocalTransport implements Transport {
   async exec(command: string, args: readonly string[] = [], options: ExecOptions = {}): Promise<ExecResult> {
     const result = await this.run([command, ...args], options);
     return { ...result, stdout: result.stdout.toString() };
+  }
+
+  batch(commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
+    return batchVia(async (argv, input) => {
+      const r = await this.run(argv, input === undefined ? {} : { stdin: input });
+      return { ...r, stdout: r.stdout.toString() };
+    }, this.host, commands, stdin);
   }
 
   readFile(path: string): Promise<Buffer | undefined> {

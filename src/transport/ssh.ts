@@ -10,6 +10,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { NodeSSH, type SSHExecCommandOptions, type SSHExecCommandResponse } from "node-ssh";
 import { ConnectionError, InternalError } from "../errors.js";
 import { exitCodeForSignal, TIMED_OUT_EXIT_CODE } from "./exit-status.js";
+import { type BatchCommand, batchVia } from "./batch.js";
 import { type Argv, type RawExecResult, readFileVia, writeFileVia } from "./file-commands.js";
 import { holdCommand } from "./held.js";
 import {
@@ -99,6 +100,13 @@ export class SshTransport implements Transport {
       options.timeoutMs !== undefined && result.code === TIMED_OUT_EXIT_CODE && Date.now() - started >= options.timeoutMs;
     const stderr = timedOut ? `${result.stderr}${command}: timed out after ${options.timeoutMs} ms\n` : result.stderr;
     return { code: result.code, stdout: result.stdout.toString(), stderr };
+  }
+
+  batch(commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
+    return batchVia(async (argv, input) => {
+      const r = await this.run(argv, input);
+      return { ...r, stdout: r.stdout.toString() };
+    }, this.host, commands, stdin);
   }
 
   readFile(path: string): Promise<Buffer | undefined> {

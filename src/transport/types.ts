@@ -59,10 +59,18 @@ export type HeldCommand =
       release(): Promise<void>;
     };
 
+import type { BatchCommand } from "./batch.js";
+
 export interface Transport {
   /** The node name this transport talks to (used in every message about it). */
   readonly host: string;
   exec(command: string, args?: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Read-only commands and file reads in one remote execution, in parallel on the node; one
+   * result each, in order (a missing file's read exits 3). `stdin` goes to the one command
+   * marked for it.
+   */
+  batch(commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]>;
   /** The file's bytes, or undefined when it does not exist. */
   readFile(path: string): Promise<Buffer | undefined>;
   /** Atomic: written to a temporary file in the same directory, then renamed over the target. */

@@ -14,12 +14,14 @@ import { compile } from "../../src/plan/compile.js";
 import type { Step } from "../../src/plan/types.js";
 import { loadPlaybook } from "../../src/cli/playbooks.js";
 import { loadScripts, loadTemplates } from "../../src/cli/templates.js";
-import { handlers } from "../../src/steps/registry.js";
 import type { StepContext } from "../../src/steps/types.js";
+import { reader } from "../../src/steps/util.js";
 import { LocalTransport } from "../../src/transport/local.js";
+import { batchArgv, type BatchCommand } from "../../src/transport/batch.js";
 import type { ExecOptions, ExecResult } from "../../src/transport/types.js";
 import { scratchDir } from "../support/scratch.js";
 import { testbedSpec } from "../support/testbed-spec.js";
+import { check } from "../unit/steps/harness.js";
 
 const MIB = 1024 ** 2;
 const plan = compile(testbedSpec(), loadTemplates(), loadPlaybook("site"));
@@ -38,6 +40,16 @@ class ImageTransport extends LocalTransport {
     if (command === "findmnt") return Promise.resolve({ code: 1, stdout: "", stderr: "" });
     return super.exec(command, args, options);
   }
+
+  /** Through exec, so the image stands in for the device in a batch too. */
+  override async batch(commands: readonly BatchCommand[]): Promise<ExecResult[]> {
+    const results: ExecResult[] = [];
+    for (const c of commands) {
+      const [command, ...args] = batchArgv(c);
+      results.push(await this.exec(command, args));
+    }
+    return results;
+  }
 }
 
 describe("day-2 checks on a GFS2 made by the real mkfs.gfs2 (gfs2-utils' tunegfs2, gfs2_edit)", () => {
@@ -51,28 +63,30 @@ describe("day-2 checks on a GFS2 made by the real mkfs.gfs2 (gfs2-utils' tunegfs
     image = join(scratchDir("day2"), "lv.img");
     await execa("truncate", ["-s", "1G", image]);
     await execa("mkfs.gfs2", ["-O", "-p", "lock_dlm", "-t", "gfstest:data", "-j", "2", "-J", "32", image]);
-    ctx = { t: new ImageTransport(image), secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: loadScripts(), log: () => undefined, pollMs: 0 };
+    const t = new ImageTransport(image);
+    const secrets = { get: () => Buffer.alloc(0), pending: () => false };
+    ctx = { t, read: reader(t, secrets), secrets, forced: new Set(), scripts: loadScripts(), log: () => undefined, pollMs: 0 };
   });
 
   it("finds a filesystem that fills its device nothing to grow", async () => {
-    expect(await handlers["gfs2-grow"].check(grow(), ctx)).toEqual({ status: "ok" });
+    expect(await check(grow(), ctx)).toEqual({ status: "ok" });
   });
 
   it("sees the device grown by 1 GiB from the resource group index", async () => {
     await execa("truncate", ["-s", "2G", image]);
-    expect(await handlers["gfs2-grow"].check(grow(), ctx)).toEqual({ status: "change", reason: `gfs2_grow /srv/data (once mounted on localhost): ${image} is 2G, the filesystem <1.00G` });
+    expect(await check(grow(), ctx)).toEqual({ status: "change", reason: `gfs2_grow /srv/data (once mounted on localhost): ${image} is 2G, the filesystem <1.00G` });
   });
 
   it("leaves less than one resource group's worth (32 MiB) alone", async () => {
     await execa("truncate", ["-s", `${1024 + 16}M`, image]);
     expect(statSync(image).size).toBe((1024 + 16) * MIB);
-    expect(await handlers["gfs2-grow"].check(grow(), ctx)).toEqual({ status: "ok" });
+    expect(await check(grow(), ctx)).toEqual({ status: "ok" });
   });
 
   it("counts the journals and reads their size from gfs2_edit -p journals", async () => {
-    expect(await handlers["gfs2-journals"].check(journals(2, 32), ctx)).toEqual({ status: "ok" });
-    expect(await handlers["gfs2-journals"].check(journals(3, 32), ctx)).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 2 → 3 journals, once mounted on localhost" });
-    expect(await handlers["gfs2-journals"].check(journals(1, 32), ctx)).toMatchObject({ status: "refuse", reason: `${image} has 2 journals, the spec says 1: GFS2 cannot remove a journal` });
-    expect(await handlers["gfs2-journals"].check(journals(2, 64), ctx)).toMatchObject({ status: "ok", note: expect.stringContaining("existing journals keep 32 MB") as unknown });
+    expect(await check(journals(2, 32), ctx)).toEqual({ status: "ok" });
+    expect(await check(journals(3, 32), ctx)).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 2 → 3 journals, once mounted on localhost" });
+    expect(await check(journals(1, 32), ctx)).toMatchObject({ status: "refuse", reason: `${image} has 2 journals, the spec says 1: GFS2 cannot remove a journal` });
+    expect(await check(journals(2, 64), ctx)).toMatchObject({ status: "ok", note: expect.stringContaining("existing journals keep 32 MB") as unknown });
   });
 });

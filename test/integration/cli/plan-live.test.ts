@@ -43,7 +43,7 @@ const UNTOUCHED = [
 
 /** gfsdeploy's own cache on a node: the cib check may fill it (helper scripts, desired CIBs). */
 const OWN_CACHE = "/var/lib/gfsdeploy";
-const OWN_CACHE_ENTRY = /^(scripts|scripts\/[0-9a-f]{12}-[\w.]+|cib|cib\/desired-[a-z]+-[0-9a-f]{16}\.xml)$/;
+const OWN_CACHE_ENTRY = /^(scripts|scripts\/[0-9a-f]{12}-[\w.]+|cib|cib\/desired-[a-z]+-[0-9a-f]{16}\.xml(\.pcs)?)$/;
 
 const PASSWORD_ENV = "GFSDEPLOY_TEST_PLAN_LIVE_HACLUSTER_PASSWORD";
 const MISSING_SBD = "/dev/gfsdeploy-test-missing-sbd";

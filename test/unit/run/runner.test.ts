@@ -59,8 +59,16 @@ class Scripted {
   readonly registry: HandlerRegistry;
 
   constructor() {
+    // The scripted judgement runs in prepare, the one hook that may wait: what these tests
+    // hold at a gate is the step's turn at its host, which the pure check cannot show.
+    const judged = new Map<string, CheckResult>();
     const handler: StepHandler<"hostname"> = {
-      check: (s, ctx) => this.timed(s.id, "check", () => this.check(s.id, ctx)),
+      reads: () => [],
+      prepare: async (s, _facts, ctx) => {
+        judged.set(s.id, await this.timed(s.id, "check", () => this.check(s.id, ctx)));
+        return false;
+      },
+      check: (s) => judged.get(s.id) ?? { status: "pending", why: "not judged" },
       apply: (s, ctx) => this.timed(s.id, "apply", () => this.apply(s.id, ctx)),
     };
     // Every kind gets the same dispatcher: these tests are about the walk, not the kinds.
@@ -338,33 +346,41 @@ describe("runner: a step that throws outside its handler", () => {
 });
 
 describe("runner: plan mode", () => {
-  it("applies nothing, reports changes, and marks checks that cannot run yet after a change as pending", async () => {
-    // GIVEN a needs a change; b (after a) and c (after b) cannot be inspected before it; d fails on its own; e (after a) can be checked
-    const cannotInspect = () => {
-      throw new Error("no such device /dev/drbd0");
-    };
-    const s = new Scripted().on("b", { check: cannotInspect }).on("c", { check: cannotInspect }).on("d", { check: cannotInspect });
+  it("applies nothing, reports changes, and reports pending the checks that cannot judge yet, naming the change they wait for", async () => {
+    // GIVEN a needs a change; b (after a) and c (after b) cannot judge before it; d cannot judge and waits for nothing; e (after a) can be checked; f is after d
+    const cannotJudge = (): CheckResult => ({ status: "pending", why: "no such device /dev/drbd0" });
+    const s = new Scripted().on("b", { check: cannotJudge }).on("c", { check: cannotJudge }).on("d", { check: cannotJudge });
     const plan = planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"]), step("d", "h2"), step("e", "h2", ["a"]), step("f", "h1", ["d"]));
     // WHEN planned
     const result = await s.run(plan, "plan");
     // THEN
     expect(s.ids("apply")).toEqual([]);
-    expect(outcomes(result)).toEqual({ a: "change", b: "pending", c: "pending", d: "failed", e: "change", f: "skipped" });
+    expect(outcomes(result)).toEqual({ a: "change", b: "pending", c: "pending", d: "pending", e: "change", f: "change" });
     expect(result.records.get("a")).toMatchObject({ reason: "a needs work", check: { status: "change", reason: "a needs work" } });
-    expect(result.records.get("b")?.reason).toMatch(/^after a \(cannot inspect yet: .+\)$/);
+    expect(result.records.get("b")?.reason).toBe("after a (cannot inspect yet: no such device /dev/drbd0)");
     expect(result.records.get("c")?.reason).toBe("after b (cannot inspect yet: no such device /dev/drbd0)");
-    expect(result.records.get("d")?.error).toEqual({ message: "no such device /dev/drbd0" });
+    expect(result.records.get("d")?.reason).toBe("no such device /dev/drbd0");
   });
 
-  it("marks a check that cannot run as pending also below a step that was already right, naming the change it waits for", async () => {
-    // GIVEN a needs a change (a drifted config, say); b after it is right anyway; c after b cannot be inspected until a is made
+  it("fails a check that throws, as the bug it is, even after a change", async () => {
+    // GIVEN b, after a change, throws instead of returning what it found
+    const s = new Scripted().on("b", {
+      check: () => {
+        throw new Error("cannot read property 'size' of undefined");
+      },
+    });
+    // WHEN planned
+    const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"])), "plan");
+    // THEN it is not passed off as pending
+    expect(outcomes(result)).toEqual({ a: "change", b: "failed" });
+    expect(result.records.get("b")?.error?.message).toContain("cannot read property 'size' of undefined");
+  });
+
+  it("reports pending also below a step that was already right, naming the change it waits for", async () => {
+    // GIVEN a needs a change (a drifted config, say); b after it is right anyway; c after b cannot judge until a is made
     const s = new Scripted()
       .on("b", { check: () => ({ status: "ok" }) })
-      .on("c", {
-        check: () => {
-          throw new Error("Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.");
-        },
-      });
+      .on("c", { check: () => ({ status: "pending", why: "Cannot access VG vg_gfs with lock type dlm that requires lvmlockd." }) });
     // WHEN planned
     const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"])), "plan");
     // THEN c is pending after a, and the plan ends with changes to make, not an error
@@ -373,14 +389,11 @@ describe("runner: plan mode", () => {
     expect(result.counts).toMatchObject({ failed: 0, refused: 0 });
   });
 
-  it("still fails, in apply, a check that throws below a step that was already right", async () => {
-    const s = new Scripted().on("b", { check: () => ({ status: "ok" }) }).on("c", {
-      check: () => {
-        throw new Error("x");
-      },
-    });
+  it("fails, in apply, a check that still cannot judge once everything before it is done", async () => {
+    const s = new Scripted().on("b", { check: () => ({ status: "ok" }) }).on("c", { check: () => ({ status: "pending", why: "no LV vg/lv yet" }) });
     const result = await s.run(planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h2", ["b"])), "apply");
     expect(outcomes(result)).toEqual({ a: "changed", b: "ok", c: "failed" });
+    expect(result.records.get("c")?.error?.message).toBe("c on h2 cannot be judged: no LV vg/lv yet");
   });
 
   it("reports a step that is already right as ok, its note as the reason the displays show", async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { up } from "../../../src/steps/drbd.js";
 import { FakeTransport, ok } from "../../../src/transport/fake.js";
 import type { Step } from "../../../src/plan/types.js";
 import type { StepContext } from "../../../src/steps/types.js";
+import { reader } from "../../../src/steps/util.js";
+import { apply, check } from "./harness.js";
 
 const step = {
   id: "node1/drbd/r0/up",
@@ -26,21 +27,22 @@ function node(cstate: string): { t: FakeTransport; ctx: StepContext } {
       state = "WFConnection";
       return ok();
     });
-  return { t, ctx: { t, secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: {}, log: () => undefined, pollMs: 1 } };
+  const secrets = { get: () => Buffer.alloc(0), pending: () => false };
+  return { t, ctx: { t, read: reader(t, secrets), secrets, forced: new Set(), scripts: {}, log: () => undefined, pollMs: 1 } };
 }
 
 describe("drbd-up on a StandAlone resource", () => {
   it("plans a reconnect, changes nothing while checking, and adjusts on apply", async () => {
     const { t, ctx } = node("StandAlone");
-    expect(await up.check(step, ctx)).toEqual({ status: "change", reason: "reconnect r0 (StandAlone): drbdadm adjust" });
+    expect(await check(step, ctx)).toEqual({ status: "change", reason: "reconnect r0 (StandAlone): drbdadm adjust" });
     expect(t.commandLines().some((l) => l.includes("adjust"))).toBe(false);
-    await up.apply(step, ctx);
+    await apply(step, ctx);
     expect(t.commandLines()).toContain("drbdadm adjust r0");
     expect(t.commandLines()).not.toContain("drbdadm up r0");
-    expect(await up.check(step, ctx)).toEqual({ status: "ok" });
+    expect(await check(step, ctx)).toEqual({ status: "ok" });
   });
 
   it("leaves a connecting or connected resource alone", async () => {
-    for (const cstate of ["WFConnection", "Connected", "SyncSource"]) expect(await up.check(step, node(cstate).ctx), cstate).toEqual({ status: "ok" });
+    for (const cstate of ["WFConnection", "Connected", "SyncSource"]) expect(await check(step, node(cstate).ctx), cstate).toEqual({ status: "ok" });
   });
 });

@@ -149,7 +149,7 @@ describe("day 2 with node2's lvmlocal.conf drifted to use_lvmlockd = 0 (seen on 
     expect(planned.result.records.get("node2/lvm/conf")?.outcome).toBe("change");
     expect(planned.result.records.get(refresh.id)).toMatchObject({
       outcome: "pending",
-      reason: "after node2/lvm/conf (cannot inspect yet: node2: lvs vg_gfs/lv_data exited 5: Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.)",
+      reason: "after node2/lvm/conf (cannot inspect yet: lvs vg_gfs/lv_data exited 5: Cannot access VG vg_gfs with lock type dlm that requires lvmlockd.)",
     });
     expect(sims.flatMap((s) => s.mutations)).toEqual([]);
     // WHEN applied, THEN the config is put right, and with it node2's LVM sees the LV again: nothing else to do
@@ -273,7 +273,7 @@ describe("gfs2-grow", () => {
 
   it("cannot judge a device without GFS2 yet: a plan reports it pending after mkfs", async () => {
     const sim = preparedNode("node1").disk("/dev/drbd0").vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/drbd0"], lockStarted: true }).lv("vg_gfs/lv_data", { size: "3G", active: true });
-    await expect(readOnlyCheck(sim, grow, contextFor(sim))).rejects.toThrow("no GFS2 on /dev/vg_gfs/lv_data yet");
+    expect(await readOnlyCheck(sim, grow, contextFor(sim))).toEqual({ status: "pending", why: "no GFS2 on /dev/vg_gfs/lv_data yet" });
   });
 
   it("sees a grown device while the filesystem is not mounted here, and apply refuses rather than run gfs2_grow (which would exit 0 without growing)", async () => {

@@ -13,6 +13,7 @@ import type { AnyStep, Plan, Step, StepKind } from "../../../src/plan/types.js";
 import { loadSpec } from "../../../src/spec/load.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { handlerFor, type CheckResult, type SecretStore, type StepContext } from "../../../src/steps/types.js";
+import { checkStep, envOf, reader } from "../../../src/steps/util.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
 import { NodeSim } from "./node-sim.js";
 import { testbedSpec } from "../../support/testbed-spec.js";
@@ -77,9 +78,11 @@ export interface TestContext extends StepContext {
  */
 export function contextFor(sim: NodeSim, options: { forced?: string[]; secrets?: SecretStore; whileWaiting?: (sim: NodeSim) => void } = {}): TestContext {
   const logs: string[] = [];
+  const secrets = options.secrets ?? secretStore();
   return {
     t: sim.t,
-    secrets: options.secrets ?? secretStore(),
+    read: reader(sim.t, secrets),
+    secrets,
     forced: new Set(options.forced ?? []),
     scripts,
     pollMs: 0,
@@ -91,12 +94,15 @@ export function contextFor(sim: NodeSim, options: { forced?: string[]; secrets?:
   };
 }
 
-export function check(step: AnyStep, ctx: StepContext): Promise<CheckResult> {
-  return handlerFor(handlers, step).check(step, ctx);
+/** The step's check as the runner makes it: its reads in one batch, its cache prepared, then the pure judgement. */
+export async function check(step: AnyStep, ctx: StepContext): Promise<CheckResult> {
+  return (await checkStep(handlers, step, ctx)).result;
 }
 
-export function apply(step: AnyStep, ctx: StepContext): Promise<void | { kept: string }> {
-  return handlerFor(handlers, step).apply(step, ctx);
+/** The step's apply, on facts read just before, as the runner hands them over after its check. */
+export async function apply(step: AnyStep, ctx: StepContext): Promise<void | { kept: string }> {
+  const handler = handlerFor(handlers, step);
+  return handler.apply(step, ctx, await ctx.read(handler.reads(step, envOf(ctx))));
 }
 
 /** Where a replaced authkey leaves word for cluster-start that corosync must restart. */

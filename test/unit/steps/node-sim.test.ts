@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 
 import { RemoteCommandError } from "../../../src/errors.js";
 import { parseCrmMon } from "../../../src/steps/crm.js";
-import { signature } from "../../../src/steps/devices.js";
+import { signature, signatureReads } from "../../../src/probes/node.js";
 import { AUTHKEY, contextFor, lvmlockdPlan, preparedNode, stepOf } from "./harness.js";
 import { NodeSim } from "./node-sim.js";
 
@@ -52,12 +52,9 @@ describe("NodeSim", () => {
 
   it("prints blkid -p -o export the way signature() reads it", async () => {
     const sim = new NodeSim("node1").disk("/dev/a", { type: "ext4" }).disk("/dev/b", { ptType: "gpt" }).disk("/dev/c").disk("/dev/d", { type: "gfs2", lockTable: "c:fs" });
-    const ctx = contextFor(sim);
-    expect(await signature(ctx, "/dev/a")).toBe("ext4");
-    expect(await signature(ctx, "/dev/b")).toBe("partition table gpt");
-    expect(await signature(ctx, "/dev/c")).toBeUndefined();
-    expect(await signature(ctx, "/dev/d")).toBe("gfs2");
-    expect(await signature(ctx, "/dev/none")).toBe("missing");
+    const devices = ["/dev/a", "/dev/b", "/dev/c", "/dev/d", "/dev/none"];
+    const facts = await contextFor(sim).read(devices.flatMap(signatureReads));
+    expect(devices.map((d) => signature(facts, d))).toEqual(["ext4", "partition table gpt", undefined, "gfs2", "missing"]);
   });
 
   it("prints a VG's lock type the way vgs does: one padded column, blanks for a local VG", async () => {

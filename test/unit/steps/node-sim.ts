@@ -626,7 +626,8 @@ export class NodeSim {
         if (args[0] !== "--getsize64" || args.length !== 2) return undefined;
         const dev = this.state.devices.get(args[1] as string);
         if (!dev?.present) return fail(1, `blockdev: cannot open ${args[1]}: No such file or directory`);
-        return dev.bytes === undefined ? undefined : ok(`${dev.bytes}\n`);
+        // A disk made without a size has the test bed's 4 GiB: the kernel always knows a size.
+        return ok(`${dev.bytes ?? 4 * 1024 ** 3}\n`);
       }
       case "findmnt": {
         // `-n -o FSTYPE --mountpoint M` (grow) or `-n -t gfs2 -o TARGET --mountpoint M` (teardown).

@@ -6,8 +6,8 @@
 
 import { describe, expect, it } from "vitest";
 
-import { runSteps } from "../../../src/run/runner.js";
-import { RefusedError } from "../../../src/steps/devices.js";
+import { runSteps, type RunResult } from "../../../src/run/runner.js";
+import type { RunEvent } from "../../../src/run/events.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { AnyStep } from "../../../src/plan/types.js";
 import { apply, check, contextFor, lvmlockdPlan, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
@@ -48,11 +48,34 @@ function lvNode(signature: Signature | undefined, active = true): NodeSim {
 }
 
 /** Apply throws RefusedError, never runs `destructive`, and leaves `device` as it was. */
-async function expectRefusedApply(step: AnyStep, sim: NodeSim, device: string, destructive: string, forced: string[] = []): Promise<void> {
+/**
+ * Applies the step alone through the runner, as `gfsdeploy apply` does, and expects a refusal
+ * with nothing written. `meanwhile` changes the node after the runner's check has read it and
+ * found a change to make: only the runner's last look before a destructive write can see that.
+ */
+async function expectRefusedApply(step: AnyStep, sim: NodeSim, device: string, destructive: string, options: { forced?: string[]; meanwhile?: () => void } = {}): Promise<void> {
+  const events: RunEvent[] = [];
+  const result = await applyAlone(step, sim, { ...options, events });
   const before = structuredClone(sim.state.devices.get(device));
-  await expect(apply(step, contextFor(sim, { forced }))).rejects.toBeInstanceOf(RefusedError);
+  expect(result.records.get(step.id)?.outcome).toBe("refused");
+  if (options.meanwhile) expect(events.find((e) => e.type === "step-check")).toMatchObject({ result: { status: "change" } });
   expect(ran(sim, destructive), `${destructive} must not run`).toEqual([]);
   expect(sim.state.devices.get(device)?.signature).toEqual(before?.signature);
+}
+
+/** The step alone through the runner in apply mode; `meanwhile` runs once the runner's first read of the node is done. */
+async function applyAlone(step: AnyStep, sim: NodeSim, options: { forced?: string[]; meanwhile?: () => void; events?: RunEvent[] } = {}): Promise<RunResult> {
+  let batches = 0;
+  const batch = sim.t.batch.bind(sim.t);
+  sim.t.batch = async (commands, stdin) => {
+    const results = await batch(commands, stdin);
+    if (batches++ === 0) options.meanwhile?.();
+    return results;
+  };
+  return runSteps(
+    { apiVersion: "gfsdeploy/v1", cluster: "gfscluster", distro: "debian12", drbd: "8.4", pcs: "0.11", nodes: [], steps: [{ ...step, dependsOn: [] }] },
+    { mode: "apply", transports: new Map([[step.host, sim.t]]), registry: handlers, context: { secrets: secretStore(), forced: new Set(options.forced ?? []), scripts: {}, pollMs: 0 }, subscribers: [(e) => options.events?.push(e)] },
+  );
 }
 
 describe("drbd-create-md", () => {
@@ -72,29 +95,27 @@ describe("drbd-create-md", () => {
   it("overwrites the disk when it was named in --force-device", async () => {
     const sim = backingDiskNode({ type: "ext4" });
     const ctx = contextFor(sim, { forced: ["/dev/vdb"] });
-    expect(await readOnlyCheck(sim, createMd, ctx)).toMatchObject({ status: "change" });
+    // The plan says what is overwritten and why.
+    expect(await readOnlyCheck(sim, createMd, ctx)).toEqual({ status: "change", reason: "create DRBD metadata on /dev/vdb (forced over ext4)" });
     await apply(createMd, ctx);
     // drbdmeta refuses to write over a filesystem even with --force: the signature goes first.
     expect(ran(sim, "wipefs")).toEqual(["wipefs --all /dev/vdb"]);
     expect(ran(sim, "drbdadm create-md")).toEqual(["drbdadm create-md --force r0"]);
-    expect(ctx.logs.join("\n")).toContain("--force-device /dev/vdb");
     expect(await check(createMd, ctx)).toMatchObject({ status: "ok" });
   });
 
   it("does not treat forcing another device as forcing this one", async () => {
     const sim = backingDiskNode({ type: "ext4" });
     expect((await check(createMd, contextFor(sim, { forced: ["/dev/vdc"] }))).status).toBe("refuse");
-    await expectRefusedApply(createMd, sim, "/dev/vdb", "drbdadm create-md", ["/dev/vdc"]);
+    await expectRefusedApply(createMd, sim, "/dev/vdb", "drbdadm create-md", { forced: ["/dev/vdc"] });
   });
 
   it("looks again right before create-md: data that appeared after check is refused", async () => {
     // GIVEN a blank disk, so check says change
     const sim = backingDiskNode();
-    expect((await check(createMd, contextFor(sim))).status).toBe("change");
-    // WHEN someone makes a filesystem on it before apply
-    sim.disk("/dev/vdb", { type: "xfs" });
+    // WHEN someone makes a filesystem on it between the check and the apply
     // THEN apply refuses
-    await expectRefusedApply(createMd, sim, "/dev/vdb", "drbdadm create-md");
+    await expectRefusedApply(createMd, sim, "/dev/vdb", "drbdadm create-md", { meanwhile: () => sim.disk("/dev/vdb", { type: "xfs" }) });
   });
 
   it("refuses a disk with a partition table, and a disk that does not exist", async () => {
@@ -117,7 +138,7 @@ describe("drbd-create-md", () => {
     sim.t.on(["drbdadm", "dump-md", "r0"], { code: 20, stdout: "", stderr: "Device '0' is configured!" });
     // THEN check says ok, and apply never runs create-md
     expect(await readOnlyCheck(sim, createMd, contextFor(sim))).toEqual({ status: "ok", note: "DRBD metadata on the disk" });
-    await apply(createMd, contextFor(sim));
+    expect((await applyAlone(createMd, sim)).records.get(createMd.id)?.outcome).toBe("ok");
     expect(ran(sim, "drbdadm create-md")).toEqual([]);
   });
 });
@@ -237,9 +258,7 @@ describe("sbd-device", () => {
 
   it("refuses, in apply too, a header with other timeouts (written since check)", async () => {
     const sim = preparedNode("node1").disk(SBD_DISK);
-    expect((await check(sbdDevice, contextFor(sim))).status).toBe("change");
-    sim.state.sbd.set(SBD_DISK, { watchdog: 5, msgwait: 10 });
-    await expectRefusedApply(sbdDevice, sim, SBD_DISK, "sbd");
+    await expectRefusedApply(sbdDevice, sim, SBD_DISK, "sbd", { meanwhile: () => sim.state.sbd.set(SBD_DISK, { watchdog: 5, msgwait: 10 }) });
     expect(sim.state.sbd.get(SBD_DISK)).toEqual({ watchdog: 5, msgwait: 10 });
   });
 
@@ -295,19 +314,15 @@ describe("sbd-device", () => {
     it("judges every device again in apply: data on the second device since check is refused", async () => {
       // GIVEN two blank devices, so check says change
       const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
-      expect((await check(step, contextFor(sim))).status).toBe("change");
-      // WHEN someone makes a filesystem on the second before apply
-      sim.disk(second, { type: "ext4" });
+      // WHEN someone makes a filesystem on the second between the check and the apply
       // THEN apply refuses, and neither device is written
-      await expectRefusedApply(step, sim, second, "sbd");
+      await expectRefusedApply(step, sim, second, "sbd", { meanwhile: () => sim.disk(second, { type: "ext4" }) });
       expect(sim.state.sbd.size).toBe(0);
     });
 
     it("judges every device again in apply: another header on the second device since check is refused", async () => {
       const sim = preparedNode("node1").disk(SBD_DISK).disk(second);
-      expect((await check(step, contextFor(sim))).status).toBe("change");
-      sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 });
-      await expectRefusedApply(step, sim, second, "sbd");
+      await expectRefusedApply(step, sim, second, "sbd", { meanwhile: () => sim.state.sbd.set(second, { watchdog: 5, msgwait: 10 }) });
       expect(sim.state.sbd.get(second)).toEqual({ watchdog: 5, msgwait: 10 });
       expect(sim.state.sbd.has(SBD_DISK)).toBe(false);
     });

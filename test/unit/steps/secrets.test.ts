@@ -62,11 +62,12 @@ describe("secrets", () => {
     expect(sim.t.calls.filter((c) => c.kind === "readFile")).toEqual([]);
   });
 
-  it("a pending authkey (plan before the key exists) is a change, decided without touching the node", async () => {
+  it("a pending authkey (plan before the key exists) is a change, decided without changing the node", async () => {
     const sim = preparedNode("node1");
     const step = lvmlockdPlan.steps.find((s) => s.id === "node1/corosync/authkey") as AnyStep;
     expect(await check(step, contextFor(sim, { secrets: secretStore({ pendingAuthkey: true }) }))).toEqual({ status: "change", reason: "/etc/corosync/authkey (key generated locally first)" });
-    expect(sim.t.calls).toEqual([]);
+    expect(sim.mutations).toEqual([]);
+    expect(sim.t.calls.filter((c) => c.kind === "writeFile")).toEqual([]);
   });
 
   it("a command that echoes its stdin in an error does not carry the password into the message", async () => {

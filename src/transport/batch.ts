@@ -1,0 +1,78 @@
+/**
+ * Many read-only commands in one remote execution. Every SSH exec under QEMU TCG costs a
+ * channel, a login shell and a process start (about 0.2 s each); reading a node's state one
+ * command at a time made a no-op plan cost more than `pcs status`. A batch runs all of its
+ * commands in parallel inside one `sh -c` and returns each one's exit status and output.
+ */
+
+import { randomBytes } from "node:crypto";
+
+import { InternalError } from "../errors.js";
+import { commandFailure } from "./errors.js";
+import { type Argv, readFileArgv } from "./file-commands.js";
+import { quoteCommand } from "./quote.js";
+import type { ExecResult } from "./types.js";
+
+/**
+ * One command of a batch. `stdin` is for the one command that needs input (a secret to
+ * compare): it reads the batch's own standard input, so it never shows on a command line.
+ */
+export type BatchCommand = { kind: "exec"; argv: Argv; stdin?: boolean } | { kind: "file"; path: string };
+
+/** Runs argv on the host (one exec), feeding stdin when given. */
+export type BatchExec = (argv: Argv, stdin?: Buffer) => Promise<ExecResult>;
+
+/** A file's read command exits 3 when the file is not there (see file-commands). */
+export function batchArgv(command: BatchCommand): Argv {
+  return command.kind === "file" ? readFileArgv(command.path) : command.argv;
+}
+
+/**
+ * The script. Each command runs in the background with its stdout, stderr and exit status in
+ * files named after its index in a private directory; one `tail -n +1` then prints them all,
+ * each behind a `==> DIR/NAME <==` header. DIR carries a random part, so no output can forge a
+ * header. The command that reads stdin runs first, in the foreground: a background job's
+ * stdin is /dev/null in a shell without job control.
+ */
+export function batchScript(commands: readonly BatchCommand[], dir: string): string {
+  const line = (command: BatchCommand, i: number) => `${command.kind === "exec" && command.stdin ? "s" : "r"} ${i} ${quoteCommand(batchArgv(command))}${command.kind === "exec" && command.stdin ? "" : " &"}`;
+  const first = commands.flatMap((c, i) => (c.kind === "exec" && c.stdin ? [line(c, i)] : []));
+  const rest = commands.flatMap((c, i) => (c.kind === "exec" && c.stdin ? [] : [line(c, i)]));
+  return [
+    `d=${dir}`,
+    'mkdir -m 700 -- "$d" || exit 125',
+    `trap 'rm -rf -- "$d"' EXIT`,
+    'r() { n=$1; shift; "$@" >"$d/$n.o" 2>"$d/$n.e" </dev/null; echo $? >"$d/$n.c"; }',
+    's() { n=$1; shift; "$@" >"$d/$n.o" 2>"$d/$n.e"; echo $? >"$d/$n.c"; }',
+    ...first,
+    ...rest,
+    "wait",
+    'tail -n +1 -- "$d"/*',
+  ].join("\n");
+}
+
+/** Splits the script's output back into one result per command. */
+export function parseBatch(output: string, count: number, dir: string): ExecResult[] {
+  const parts = new Map<string, string>();
+  // tail puts a blank line before every header but the first.
+  for (const piece of `\n${output}`.split(`\n==> ${dir}/`).slice(1)) {
+    const header = /^(\d+)\.([oec]) <==\n/.exec(piece);
+    if (!header) throw new InternalError(`batch output from ${dir} has a malformed header: ${piece.slice(0, 60)}`, "this is a gfsdeploy bug: please report it");
+    parts.set(`${header[1]}.${header[2]}`, piece.slice(header[0].length));
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const code = Number(parts.get(`${i}.c`)?.trim());
+    if (!Number.isInteger(code)) throw new InternalError(`batch output from ${dir} has no exit status for command ${i}`, "this is a gfsdeploy bug: please report it");
+    return { code, stdout: parts.get(`${i}.o`) ?? "", stderr: parts.get(`${i}.e`) ?? "" };
+  });
+}
+
+/** Runs the batch as one exec over `exec`; a batch that could not run at all is an error, not data. */
+export async function batchVia(exec: BatchExec, host: string, commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
+  if (commands.length === 0) return [];
+  if (commands.filter((c) => c.kind === "exec" && c.stdin).length > 1) throw new InternalError("a batch can feed stdin to one command only", "this is a gfsdeploy bug: please report it");
+  const dir = `/tmp/gfsdeploy-batch-${randomBytes(9).toString("hex")}`;
+  const result = await exec(["sh", "-c", batchScript(commands, dir)], stdin);
+  if (result.code !== 0) throw commandFailure(host, `read the node's state (${commands.length} commands in one batch)`, result);
+  return parseBatch(result.stdout, commands.length, dir);
+}
