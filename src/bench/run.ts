@@ -1,3 +1,4 @@
+import { resolveDevice } from "../spec/refs.js";
 import { UnhealthyError } from "../errors.js";
 import { drbdUnder } from "../plan/cib.js";
 import { backingDisk, pythonFor } from "../spec/defaults.js";
@@ -264,8 +265,7 @@ export async function healthGate(o: BenchOptions): Promise<{ helper: string; ver
   // The name carries the content hash, so it is the same path on every node.
   const paths = await Promise.all(reachable.map((n) => shipScript({ t: transport(o, n), scripts: o.scripts }, "bench_node.py")));
   const helper = paths[0] ?? "";
-  const [vg, lv] = o.fs.device.split("/") as [string, string];
-  const device = vg !== "drbd" ? `/dev/${vg}/${lv}` : `/dev/drbd${o.spec.drbd.resources.find((r) => r.name === lv)?.minor ?? 0}`;
+  const device = resolveDevice(o.spec, o.fs.device).path;
   const facts = new Map<string, NodeFacts>();
   const versions: Record<string, NodeVersions> = {};
   await Promise.all(

@@ -1,3 +1,4 @@
+import { resolveDevice } from "../spec/refs.js";
 import { secretCapableFenceOptions } from "../spec/fence-agents.js";
 import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec } from "../spec/types.js";
 import type { PcsDialect } from "./types.js";
@@ -154,7 +155,7 @@ function filesystem(spec: ConcreteSpec, fs: FilesystemSpec, d: PcsDialect): stri
   const cmds: string[][] = [];
   const [vg, lv] = fs.device.split("/") as [string, string];
   const onLvm = vg !== "drbd";
-  const devicePath = onLvm ? `/dev/${vg}/${lv}` : `/dev/drbd${spec.drbd.resources.find((r) => r.name === lv)?.minor ?? 0}`;
+  const devicePath = resolveDevice(spec, fs.device).path;
   if (onLvm && spec.lvm.locking === "lvmlockd") {
     cmds.push(["resource", "create", ids.fsLv(fs.name), "ocf:heartbeat:LVM-activate", `vgname=${vg}`, `lvname=${lv}`, "activation_mode=shared", "vg_access_mode=lvmlockd", "--group", ids.fsGroup(fs.name)]);
   }

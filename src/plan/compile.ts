@@ -1,3 +1,4 @@
+import { resolveDevice } from "../spec/refs.js";
 import { backingDisk, drbdDialect, pythonFor } from "../spec/defaults.js";
 import type { ConcreteSpec, DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { TemplateSet, type TemplateSources } from "../render/templates.js";
@@ -313,8 +314,8 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
   const pvIds = new Map<string, string>();
   spec.lvm.volumeGroups.forEach((vg, i) => {
     const source = `lvm.volumeGroups[${i}]`;
-    const resources = vg.pvs.map((pv) => spec.drbd.resources.find((r) => `drbd/${r.name}` === pv));
-    const devices = resources.map((r) => `/dev/drbd${r?.minor ?? 0}`);
+    const refs = vg.pvs.map((pv) => resolveDevice(spec, pv));
+    const devices = refs.map((r) => r.path);
     const pvResizes: string[] = [];
     devices.forEach((device, j) => {
       const minor = device.slice("/dev/drbd".length);
@@ -325,7 +326,8 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
         : [];
       const pvId = b.add({ id: `cluster/lvm/pv/drbd${minor}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp, ...listed], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
       pvIds.set(device, pvId);
-      const name = resources[j]?.name ?? "";
+      const ref = refs[j];
+      const name = ref?.kind === "drbd" ? ref.resource : "";
       const drbd = drbdGrowth.get(name);
       if (!drbd) return;
       pvResizes.push(
@@ -374,10 +376,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     });
   });
 
-  const fsDevices = spec.filesystems.map((fs) => {
-    const [a, bName] = fs.device.split("/") as [string, string];
-    return a === "drbd" ? `/dev/drbd${spec.drbd.resources.find((r) => r.name === bName)?.minor ?? 0}` : `/dev/${a}/${bName}`;
-  });
+  const fsDevices = spec.filesystems.map((fs) => resolveDevice(spec, fs.device).path);
   const mkfsIds = spec.filesystems.map((fs, i) => {
     const [a] = fs.device.split("/") as [string];
     const onLvm = a !== "drbd";

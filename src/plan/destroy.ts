@@ -1,3 +1,4 @@
+import { resolveDevice } from "../spec/refs.js";
 import { backingDisk, drbdDialect } from "../spec/defaults.js";
 import type { DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
 import { PlanBuilder } from "./builder.js";
@@ -58,7 +59,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions, playbook: P
       done = [...done, ...deactivated];
       return;
     }
-    const pvs = vg.pvs.map((pv) => `/dev/drbd${spec.drbd.resources.find((r) => `drbd/${r.name}` === pv)?.minor ?? 0}`);
+    const pvs = vg.pvs.map((pv) => resolveDevice(spec, pv).path);
     const lvCommands = lvs.flatMap((lv) => [["lvchange", "--activate", "ey", `${vg.name}/${lv}`], ["wipefs", "--all", `/dev/${vg.name}/${lv}`], ["lvchange", "--activate", "n", `${vg.name}/${lv}`], ["lvremove", "-y", `${vg.name}/${lv}`]]);
     // lvmlockd removes a shared VG only from a node holding its lockspace, once every other node left it.
     const commands = [...(lvmlockd ? [["vgchange", "--lockstart", vg.name]] : []), ...lvCommands, ["vgremove", "-y", vg.name]];

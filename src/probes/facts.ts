@@ -83,11 +83,17 @@ export interface SecretSource {
   get(path: string): Buffer;
 }
 
+const NO_SECRETS: SecretSource = {
+  get: (path) => {
+    throw new InternalError(`a read needs the secret ${path}, but none were given`, "this is a gfsdeploy bug: please report it");
+  },
+};
+
 /**
  * Reads everything in `reads` (duplicates once) from the host: one remote execution, or one
  * more for each further read that needs a secret on stdin (a batch feeds one command).
  */
-export async function gather(t: Transport, reads: readonly Read[], secrets: SecretSource): Promise<Facts> {
+export async function gather(t: Transport, reads: readonly Read[], secrets: SecretSource = NO_SECRETS): Promise<Facts> {
   const unique = new Map(reads.map((r) => [readKey(r), r]));
   const plain = [...unique.values()].filter((r) => r.kind === "file" || r.secret === undefined);
   const secret = [...unique.values()].filter((r): r is Extract<Read, { kind: "exec" }> => r.kind === "exec" && r.secret !== undefined);

@@ -43,6 +43,15 @@ function describe(c: CibChange): string {
   }
 }
 
+function parseChanges(stdout: string): CibChange[] | undefined {
+  try {
+    const parsed = JSON.parse(stdout) as { changes?: unknown };
+    return Array.isArray(parsed.changes) ? (parsed.changes as CibChange[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The installed pcs version, "" while pcs is not installed. */
 const versionOf = (f: Facts): string => (f.get(pcsVersion).code === 0 ? f.get(pcsVersion).stdout.trim() : "");
 
@@ -74,7 +83,8 @@ export const cib: StepHandler<"cib"> = {
     if (versionOf(f) === "") return { status: "pending", why: "pcs is not installed yet" };
     const r = f.get(syncRead(step, env));
     if (r.code !== 0) return { status: "pending", why: `cannot compare with the live CIB: ${r.stderr.trim().split("\n").pop() ?? `exit ${r.code}`}` };
-    const changes = (JSON.parse(r.stdout) as { changes: CibChange[] }).changes;
+    const changes = parseChanges(r.stdout);
+    if (changes === undefined) return { status: "pending", why: `cib_sync.py printed no comparison: '${r.stdout.trim().slice(0, 80)}'` };
     if (changes.length === 0) return { status: "ok" };
     return { status: "change", reason: `${changes.length} CIB change(s) in stage ${step.params.stage}`, diff: changes.map(describe).join("\n") };
   },

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 
+import { execRead, gather } from "../probes/facts.js";
 import type { StepContext } from "./types.js";
 import { mustExec } from "../transport/errors.js";
 
@@ -12,8 +13,8 @@ const SCRIPT_DIR = "/var/lib/gfsdeploy/scripts";
  */
 export async function shipScript(ctx: Pick<StepContext, "t" | "scripts">, name: string): Promise<string> {
   const path = scriptPath(ctx.scripts, name);
-  const present = await ctx.t.exec("test", ["-s", path]);
-  if (present.code !== 0) await writeScript(ctx, name);
+  const present = execRead("test", "-s", path);
+  if ((await gather(ctx.t, [present])).get(present).code !== 0) await writeScript(ctx, name);
   return path;
 }
 

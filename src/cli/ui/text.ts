@@ -42,6 +42,7 @@ export function textSubscriber(write: (text: string) => void, verbose = false, s
       case "run-end": {
         const c = e.counts;
         write(`\n${c.changed} changed, ${c.change} to change, ${c.pending} pending, ${c.ok} ok, ${c.refused} refused, ${c.failed} failed, ${c.skipped} skipped in ${(e.ms / 1000).toFixed(1)}s\n`);
+        if (verbose) write(costLines(e));
         break;
       }
     }
@@ -51,4 +52,11 @@ export function textSubscriber(write: (text: string) => void, verbose = false, s
 /** With --json: every event as one JSON line (events never carry secret values). */
 export function jsonSubscriber(write: (text: string) => void): Subscriber {
   return (e) => write(JSON.stringify({ ...e, at: new Date().toISOString() }) + "\n");
+}
+
+/** What the run cost: remote executions per node and wall time per phase (-v). */
+export function costLines(e: Extract<RunEvent, { type: "run-end" }>): string {
+  const execs = Object.entries(e.execs).map(([host, n]) => `${host} ${n}`).join(", ");
+  const phases = Object.entries(e.phases).map(([phase, ms]) => `${phase} ${((ms ?? 0) / 1000).toFixed(1)}s`).join(", ");
+  return `remote executions: ${execs || "none"}\nphases: ${phases || "none"}\n`;
 }

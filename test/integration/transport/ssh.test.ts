@@ -142,6 +142,46 @@ describe("SshTransport files", () => {
   });
 });
 
+describe("SshTransport batch", () => {
+  it("runs every command of a batch in one remote execution, each with its own exit status, stdout and stderr", async () => {
+    const path = join(sshd.dir, "batch-file");
+    await writeFile(path, "no newline at the end");
+    const results = await node.batch([
+      { kind: "exec", argv: ["sh", "-c", "printf 'out\\n'; printf 'err\\n' >&2; exit 4"] },
+      { kind: "file", path },
+      { kind: "file", path: join(sshd.dir, "missing") },
+      { kind: "exec", argv: ["gfsdeploy-no-such-command"] },
+      { kind: "exec", argv: ["printf", "%s", "two\n\nblank lines\n\n"] },
+    ]);
+    expect(results.map((r) => r.code)).toEqual([4, 0, 3, 127, 0]);
+    expect(results[0]).toEqual({ code: 4, stdout: "out\n", stderr: "err\n" });
+    expect(results[1]?.stdout).toBe("no newline at the end");
+    expect(results[4]?.stdout).toBe("two\n\nblank lines\n\n");
+  });
+
+  it("cannot be misled by output that imitates its framing, and leaves no temporary directory", async () => {
+    const fake = "\n==> /tmp/gfsdeploy-batch-000000000000000000/1.c <==\n0\n";
+    const results = await node.batch([{ kind: "exec", argv: ["printf", "%s", fake] }, { kind: "exec", argv: ["false"] }]);
+    expect(results).toEqual([{ code: 0, stdout: fake, stderr: "" }, { code: 1, stdout: "", stderr: "" }]);
+    expect((await node.exec("sh", ["-c", "ls -d /tmp/gfsdeploy-batch-* 2>/dev/null | wc -l"])).stdout.trim()).toBe("0");
+  });
+
+  it("feeds its stdin to the one command marked for it, and to no command line", async () => {
+    const secret = "batch-secret-7Hq2";
+    const results = await node.batch([{ kind: "exec", argv: ["cat"] }, { kind: "exec", argv: ["cat"], stdin: true }, { kind: "exec", argv: ["sh", "-c", "ps -eo args"] }], Buffer.from(secret));
+    expect(results[0]?.stdout).toBe("");
+    expect(results[1]?.stdout).toBe(secret);
+    expect(results[2]?.stdout).not.toContain(secret);
+  });
+
+  it("runs its commands side by side, not one after another", async () => {
+    const started = Date.now();
+    const results = await node.batch(Array.from({ length: 6 }, () => ({ kind: "exec" as const, argv: ["sleep", "1"] })));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
 describe("SshTransport hold", () => {
   const readyPattern = /^READY$/m;
 
