@@ -79,7 +79,7 @@ export async function connectEach(spec: Spec, baseDir: string, acceptNewHostKeys
 export async function runLive(file: string, mode: "plan" | "apply", options: LiveOptions): Promise<{ plan: Plan; result: RunResult }> {
   const given = loadSpec(file, { checkSecrets: true, checkSshAccess: true });
   const destroy = options.playbook.workflow === "destroy";
-  const compileFor = (spec: Spec) => (destroy ? compileDestroy(spec, options.destroy ?? { wipe: false }, options.playbook) : compile(spec, loadTemplates(), options.playbook));
+  const compileFor = (spec: Spec) => (destroy ? compileDestroy(spec, options.destroy ?? { wipe: false }, options.playbook) : compile(spec, loadTemplates(), options.playbook, { forced: options.forceDevices }));
   // Everything that can fail without the nodes fails before they are dialled: secrets do not
   // depend on the distro, and a named distro compiles now.
   const early = given.spec.cluster.distro === "auto" ? undefined : compileFor(given.spec);

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 import { Command, CommanderError } from "commander";
 
@@ -16,6 +17,7 @@ import { formatOfflinePlan } from "./ui/plan-text.js";
 import { listrSubscriber } from "./ui/listr.js";
 import { jsonSubscriber, textSubscriber } from "./ui/text.js";
 import type { Plan } from "../plan/types.js";
+import type { Facts } from "../probes/facts.js";
 
 /** Where the CLI writes; tests pass their own to capture output. */
 export interface Io {
@@ -34,6 +36,12 @@ interface LiveFlags {
   verbose?: boolean;
   acceptNewHostKeys?: boolean;
   forceDevice: string[];
+}
+
+/** One JSON file per node: the facts its checks were judged on. */
+function recordFacts(dir: string, facts: ReadonlyMap<string, Facts>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [host, f] of facts) writeFileSync(join(dir, `${host}.facts.json`), `${JSON.stringify(f.toJson(), null, 1)}\n`);
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -146,17 +154,19 @@ function program(io: Io): Command {
     .option("--json", "with --offline the plan as JSON; otherwise one JSON event per line")
     .option("-v, --verbose", "also show steps that are ok and the steps' own log lines")
     .option("--accept-new-host-keys", "record host keys seen for the first time (never changed ones)")
-    .option("--force-device <device>", "(accepted for symmetry with apply; plan never writes)", collect, [])
+    .option("--force-device <device>", "plan as apply with this flag would run: the overwriting commands for this device (repeatable; plan never writes)", collect, [])
     .option("--destroy", "show what `gfsdeploy destroy` would tear down instead")
     .option("--wipe", "with --destroy: include the steps that destroy the data")
-    .action(async (spec: string, opts: LiveFlags & { offline?: boolean; destroy?: boolean }) => {
+    .option("--record-facts <dir>", "write what was read of each node to DIR/NODE.facts.json (for tests of the checks; holds no secret)")
+    .action(async (spec: string, opts: LiveFlags & { offline?: boolean; destroy?: boolean; recordFacts?: string }) => {
       if (opts.wipe && !opts.destroy) throw new UsageError("--wipe goes with --destroy", "run `gfsdeploy plan --destroy --wipe SPEC` to see the teardown that also destroys the data");
       if (opts.offline) {
-        const plan = opts.destroy ? offlineDestroyPlan(spec, { wipe: opts.wipe ?? false }) : offlinePlan(spec, false);
+        const plan = opts.destroy ? offlineDestroyPlan(spec, { wipe: opts.wipe ?? false }) : offlinePlan(spec, false, opts.forceDevice);
         io.out(opts.json ? JSON.stringify(plan, null, 2) + "\n" : formatOfflinePlan(plan));
         return;
       }
       const { result } = await runWithFlags(io, spec, loadPlaybook(opts.destroy ? "destroy" : "site"), "plan", opts);
+      if (opts.recordFacts !== undefined) recordFacts(opts.recordFacts, result.facts);
       const c = result.counts;
       runExitCode = c.failed + c.refused > 0 ? 1 : c.change + c.pending > 0 ? 3 : 0;
     });

@@ -13,9 +13,9 @@ import { loadTemplates } from "./templates.js";
  * Spec file → plan, touching nothing but the spec and the templates. `checkLocalFiles`
  * (validate) also requires what a live run reads here: the secrets and the SSH key.
  */
-export function offlinePlan(file: string, checkLocalFiles: boolean): Plan {
+export function offlinePlan(file: string, checkLocalFiles: boolean, forced: readonly string[] = []): Plan {
   const loaded = loadSpec(file, { checkSecrets: checkLocalFiles, checkSshAccess: checkLocalFiles });
-  return compile(loaded.spec, loadTemplates(), loadPlaybook("site"));
+  return compile(loaded.spec, loadTemplates(), loadPlaybook("site"), { forced });
 }
 
 /** The teardown plan, compiled from the spec alone (`plan --destroy --offline`). */

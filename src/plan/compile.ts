@@ -64,7 +64,13 @@ function regexEscape(path: string): string {
  * as text and the playbook (playbooks/site.yaml for apply) as data. Steps are returned in
  * dependency order, phase by phase in the playbook's order.
  */
-export function compile(input: Spec, templateSources: TemplateSources, playbook: Playbook): Plan {
+/**
+ * `forced`: devices the user allowed destructive steps to overwrite (`--force-device`); their
+ * steps get the commands that overwrite (pvcreate -ff -y, wipefs before create-md), so the
+ * plan shows exactly what apply runs.
+ */
+export function compile(input: Spec, templateSources: TemplateSources, playbook: Playbook, options: { forced?: readonly string[] } = {}): Plan {
+  const forced = new Set(options.forced ?? []);
   const spec = concreteSpec(input, playbook, "apply", "compile builds the apply plan: use an apply playbook such as site");
   const dialect = drbdDialect(spec) as DrbdDialect;
   const pcs = pcsDialect(spec);
@@ -105,7 +111,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     id: "cluster/pcs-auth",
     host: first.name,
     kind: "pcs-auth",
-    params: { secret: "secrets.haclusterPassword", nodes: spec.nodes.map((n) => ({ name: n.name, address: n.ring0 })), dialect: pcs },
+    params: { secret: "secrets.haclusterPassword", nodes: spec.nodes.map((n) => ({ name: n.name, address: n.ring0 })), dialect: pcs, python: pythonFor(spec.cluster.distro) },
     dependsOn: spec.nodes.flatMap((n) => [per(n, "service/pcsd.service"), per(n, "hacluster-password"), per(n, "hosts")]),
     source: "secrets.haclusterPassword",
     phase: "prepare",
@@ -203,14 +209,16 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
         id: per(n, `drbd/${r.name}/create-md`),
         host: n.name,
         kind: "drbd-create-md",
-        params: { resource: r.name, disk, device, dialect, commands: [["drbdadm", "create-md", "--force", r.name]] },
+        // Forced over a filesystem: drbdmeta refuses (exit 40) to put metadata over one it
+        // finds, --force or not, so the signatures the user chose to overwrite go first.
+        params: { resource: r.name, disk, device, dialect, commands: [...(forced.has(disk) ? [["wipefs", "--all", disk]] : []), ["drbdadm", "create-md", "--force", r.name]] },
         dependsOn: [res, per(n, "drbd/global")],
         source,
         phase: "drbd",
         title: `DRBD metadata for ${r.name} on ${disk}`,
         destructive: true,
       });
-      ups.push(b.add({ id: per(n, `drbd/${r.name}/up`), host: n.name, kind: "drbd-up", params: { resource: r.name, commands: [["drbdadm", "up", r.name]] }, dependsOn: [md], source, phase: "drbd", title: `${r.name} attached and connecting` }));
+      ups.push(b.add({ id: per(n, `drbd/${r.name}/up`), host: n.name, kind: "drbd-up", params: { resource: r.name, commands: [["drbdadm", "up", r.name]], reconnect: [["drbdadm", "adjust", r.name]] }, dependsOn: [md], source, phase: "drbd", title: `${r.name} attached and connecting` }));
     }
     const sync =
       spec.drbd.initialSync === "skip"
@@ -324,7 +332,7 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
       const listed = el && spec.lvm.locking === "lvmlockd"
         ? spec.nodes.map((n) => b.add({ id: per(n, `lvm/devices/drbd${minor}`), host: n.name, kind: "lvm-device", params: { device, commands: [["lvmdevices", "--adddev", device]] }, dependsOn: [baseUp], source: `${source}.pvs[${j}]`, phase: "storage", title: `${device} in the LVM devices file (where one is used)` }))
         : [];
-      const pvId = b.add({ id: `cluster/lvm/pv/drbd${minor}`, host: first.name, kind: "pvcreate", params: { device, commands: [["pvcreate", device]] }, dependsOn: [baseUp, ...listed], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
+      const pvId = b.add({ id: `cluster/lvm/pv/drbd${minor}`, host: first.name, kind: "pvcreate", params: { device, commands: [forced.has(device) ? ["pvcreate", "-ff", "-y", device] : ["pvcreate", device]] }, dependsOn: [baseUp, ...listed], source: `${source}.pvs[${j}]`, phase: "storage", title: `PV on ${device}`, destructive: true });
       pvIds.set(device, pvId);
       const ref = refs[j];
       const name = ref?.kind === "drbd" ? ref.resource : "";
@@ -386,12 +394,12 @@ export function compile(input: Spec, templateSources: TemplateSources, playbook:
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
     // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here.
     // It stays active (shared) afterwards: LVM-activate adopts it, and check can read it back.
-    const commands = onLvm && spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", a], ["lvchange", "--activate", "sy", fs.device], mkfs] : [mkfs];
+    const activate = onLvm && spec.lvm.locking === "lvmlockd" ? [["vgchange", "--lockstart", a], ["lvchange", "--activate", "sy", fs.device]] : [];
     return b.add({
       id: `cluster/gfs2/${fs.name}/mkfs`,
       host: first.name,
       kind: "mkfs-gfs2",
-      params: { device, lockTable, journals: fs.journals, journalSizeMb, commands },
+      params: { device, lockTable, journals: fs.journals, journalSizeMb, activate, commands: [mkfs] },
       dependsOn: [onLvm ? lvReady.get(fs.device) : baseUp],
       source: `filesystems[${i}]`,
       phase: "filesystems",

@@ -74,7 +74,7 @@ export interface StepParams {
   /** systemd unit state. `active` omitted = leave running state alone. */
   service: { unit: string; enabled: boolean; active?: boolean };
   /** pcsd token exchange so pcs commands that talk to all nodes work. */
-  "pcs-auth": SecretUse & { nodes: { name: string; address: string }[]; dialect: PcsDialect };
+  "pcs-auth": SecretUse & { nodes: { name: string; address: string }[]; dialect: PcsDialect; python: string };
   /** Initialise the SBD header on the shared disk(s) (destructive). */
   "sbd-device": { devices: string[]; watchdogTimeout: number; msgwaitTimeout: number; commands: string[][] };
   /** Enable and start corosync + pacemaker on one node. */
@@ -83,7 +83,8 @@ export interface StepParams {
   "cluster-ready": { nodes: string[]; timeoutSec: number };
   /** DRBD metadata (destructive): refuses over an existing filesystem or metadata. */
   "drbd-create-md": { resource: string; disk: string; device: string; dialect: DrbdDialect; commands: string[][] };
-  "drbd-up": { resource: string; commands: string[][] };
+  /** `reconnect` runs instead of `commands` for a resource that is up but StandAlone. */
+  "drbd-up": { resource: string; commands: string[][]; reconnect: string[][] };
   /** First sync of a fresh pair (or clearing the bitmap of blank disks). Runs once, on one node. */
   "drbd-initial-sync": { resource: string; mode: "full" | "skip"; commands: string[][] };
   /**
@@ -141,7 +142,8 @@ export interface StepParams {
     commands: string[][];
   };
   /** Destructive: refuses when the device already holds a filesystem (any, or GFS2 with another lock table). */
-  "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; commands: string[][] };
+  /** `activate` makes the device readable here first (a shared LV); the device is judged again between the two. */
+  "mkfs-gfs2": { device: string; lockTable: string; journals: number; journalSizeMb: number; activate: string[][]; commands: string[][] };
   /** A mounted GFS2 grown online (from one node) to the end of its grown device. */
   "gfs2-grow": {
     device: string;

@@ -2,19 +2,21 @@
 
 import { execRead, type Facts, type Read } from "./facts.js";
 
-const pvName = (device: string) => execRead("pvs", "--noheadings", "-o", "pv_name", device);
-const pvVg = (device: string) => execRead("pvs", "--noheadings", "-o", "vg_name", device);
+// One LVM command per question: each one scans the devices, and under TCG that costs seconds.
+const pvRead = (device: string) => execRead("pvs", "--noheadings", "-o", "pv_name,vg_name", device);
 const pvSizesRead = (device: string) => execRead("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pv_size,dev_size,pe_start,vg_extent_size", device);
-const vgLock = (vg: string) => execRead("vgs", "--noheadings", "-o", "vg_lock_type", vg);
-const vgName = (vg: string) => execRead("vgs", "--noheadings", "-o", "vg_name", vg);
+const vgRead = (vg: string) => execRead("vgs", "--noheadings", "-o", "vg_name,vg_lock_type", vg);
 const lvSizeRead = (vg: string, lv: string) => execRead("lvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "lv_size,vg_extent_size", `${vg}/${lv}`);
 const lvActive = (vg: string) => execRead("lvs", "--noheadings", "--binary", "-o", "lv_name,lv_active_locally", vg);
 const lockInfo = execRead("lvmlockctl", "--info");
 
-export const pvReads = (device: string): Read[] => [pvName(device), pvVg(device)];
-export const isPv = (f: Facts, device: string): boolean => f.get(pvName(device)).code === 0;
-/** The VG a PV belongs to, "" for none (or no PV). */
-export const pvOwner = (f: Facts, device: string): string => f.get(pvVg(device)).stdout.trim();
+export const pvReads = (device: string): Read[] => [pvRead(device)];
+export const isPv = (f: Facts, device: string): boolean => f.get(pvRead(device)).code === 0;
+/** The VG a PV belongs to, "" for none (or no PV): the second column, blank when it has no VG. */
+export const pvOwner = (f: Facts, device: string): string => {
+  const r = f.get(pvRead(device));
+  return r.code === 0 ? (r.stdout.trim().split(/\s+/)[1] ?? "") : "";
+};
 
 /** A PV's size, its device's and where its data starts, with its VG's extent size, in bytes; why not, when they cannot be read. */
 export const pvSizesReads = (device: string): Read[] => [pvSizesRead(device)];
@@ -26,13 +28,13 @@ export function pvSizes(f: Facts, device: string): { pv: number; dev: number; pe
   return { pv: pv as number, dev: dev as number, peStart: peStart as number, extent: extent as number };
 }
 
-export const vgReads = (vg: string): Read[] => [vgLock(vg), vgName(vg)];
-/** The VG's lock type ("" for a local VG), or undefined when there is no such VG. */
+export const vgReads = (vg: string): Read[] => [vgRead(vg)];
+/** The VG's lock type ("" for a local VG: the column is blank), or undefined when there is no such VG. */
 export function vgLockType(f: Facts, vg: string): string | undefined {
-  const r = f.get(vgLock(vg));
-  return r.code === 0 ? r.stdout.trim() : undefined;
+  const r = f.get(vgRead(vg));
+  return r.code === 0 ? (r.stdout.trim().split(/\s+/)[1] ?? "") : undefined;
 }
-export const vgExists = (f: Facts, vg: string): boolean => f.get(vgName(vg)).code === 0;
+export const vgExists = (f: Facts, vg: string): boolean => f.get(vgRead(vg)).code === 0;
 
 /**
  * An LV's size in LVM's metadata and its VG's extent size, in bytes; "absent" when there is

@@ -80,10 +80,6 @@ export function drbdState(f: Facts, resource: string): { cstate: string; dstate:
 
 export const isUp = (s: { cstate: string; dstate: string }) => s.cstate !== "Unconfigured" && !/^Unconfigured|^Diskless/.test(s.dstate);
 
-/** Whether DRBD finds its metadata for the resource (dump-md exits 0). */
-export const drbdMetadataReads = (resource: string): Read[] => [execRead("drbdadm", "dump-md", resource)];
-export const drbdMetadata = (f: Facts, resource: string): boolean => f.exec("drbdadm", "dump-md", resource).code === 0;
-
 const drbdPrimitive = (resource: string) => execRead("cibadmin", "--query", "--scope", "resources", "--xpath", `//primitive[@type='drbd']/instance_attributes/nvpair[@name='drbd_resource'][@value='${resource}']`);
 
 /** Pacemaker owns the resource once the CIB has an ocf:linbit:drbd primitive for it. */

@@ -30,8 +30,10 @@ function storageLines(steps: readonly AnyStep[]): string[] {
       case "pvcreate":
       case "vgcreate":
       case "lvcreate":
-      case "mkfs-gfs2":
         for (const argv of s.params.commands) lines.push(`${s.host}\t${commandLine(argv)}`);
+        break;
+      case "mkfs-gfs2":
+        for (const argv of [...s.params.activate, ...s.params.commands]) lines.push(`${s.host}\t${commandLine(argv)}`);
         break;
       default:
         break;

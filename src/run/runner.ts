@@ -45,6 +45,8 @@ export interface RunResult {
   execs: Record<string, number>;
   /** Wall time per phase, ms: from its first step's start to its last step's end. */
   phases: Partial<Record<Phase, number>>;
+  /** What was read of each node, as the run last knew it. */
+  facts: ReadonlyMap<string, Facts>;
 }
 
 /** A check that threw: checks return their findings, so this is a bug, and says so. */
@@ -222,5 +224,5 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     phases: Object.fromEntries([...phases].map(([phase, span]) => [phase, span.to - span.from])),
   };
   emit({ type: "run-end", counts, ms: Date.now() - started, ...cost });
-  return { records, counts, ...cost };
+  return { records, counts, ...cost, facts: new Map([...hostFacts].map(([host, known]) => [host, known.facts])) };
 }

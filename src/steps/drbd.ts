@@ -1,5 +1,5 @@
 import type { Facts, Read } from "../probes/facts.js";
-import { deviceBytes, deviceBytesReads, drbdMetadata, drbdMetadataReads, drbdReads, drbdState, isUp, managedByPacemaker, managedReads, signature, signatureReads } from "../probes/node.js";
+import { deviceBytes, deviceBytesReads, drbdReads, drbdState, isUp, managedByPacemaker, managedReads, signature, signatureReads } from "../probes/node.js";
 import type { DrbdDialect } from "../spec/types.js";
 import { guardDevice, RefusedError } from "./devices.js";
 import { formatBytes } from "./sizes.js";
@@ -7,21 +7,18 @@ import type { StepHandler } from "./types.js";
 import { pollUntil, runAll } from "./util.js";
 
 export const createMd: StepHandler<"drbd-create-md"> = {
-  reads: (step) => [...drbdReads(step.params.resource), ...drbdMetadataReads(step.params.resource), ...signatureReads(step.params.disk)],
+  reads: (step) => [...drbdReads(step.params.resource), ...signatureReads(step.params.disk)],
   check(step, f, env) {
     const p = step.params;
     if (isUp(drbdState(f, p.resource))) return { status: "ok", note: "attached" };
-    if (drbdMetadata(f, p.resource)) return { status: "ok", note: "metadata present" };
-    // dump-md also fails while Pacemaker is bringing the resource up; the disk's own
-    // signature still says DRBD metadata is there, and that is never re-created.
+    // The disk's own bytes say whether DRBD metadata (internal, at its end) is there; blkid
+    // knows DRBD 8.4's and 9's. Metadata found is never re-created. (Not `drbdadm dump-md`:
+    // it fails while Pacemaker brings the resource up, and costs a process start.)
     const found = signature(f, p.disk);
     if (found === "drbd") return { status: "ok", note: "DRBD metadata on the disk" };
     return guardDevice(f, env, p.disk, "drbdadm create-md") ?? { status: "change", reason: `create DRBD metadata on ${p.disk}${found === undefined ? "" : ` (forced over ${found})`}` };
   },
-  async apply(step, ctx, f) {
-    // Forced over a filesystem: drbdmeta refuses (exit 40) to put metadata over one it finds,
-    // --force or not, so the signatures the user chose to overwrite are wiped first.
-    if (signature(f, step.params.disk) !== undefined && ctx.forced.has(step.params.disk)) await runAll(ctx, [["wipefs", "--all", step.params.disk]]);
+  async apply(step, ctx) {
     await runAll(ctx, step.params.commands);
   },
 };
@@ -42,8 +39,7 @@ export const up: StepHandler<"drbd-up"> = {
   },
   async apply(step, ctx, f) {
     const s = drbdState(f, step.params.resource);
-    if (isUp(s) && s.cstate === "StandAlone") await runAll(ctx, [["drbdadm", "adjust", step.params.resource]]);
-    else await runAll(ctx, step.params.commands);
+    await runAll(ctx, isUp(s) && s.cstate === "StandAlone" ? step.params.reconnect : step.params.commands);
   },
 };
 

@@ -3,7 +3,7 @@ import { deviceBytes, deviceBytesReads, filesystemEnd, filesystemEndReads, gfs2M
 import { RefusedError } from "./devices.js";
 import { formatBytes, sizeBytes } from "./sizes.js";
 import type { CheckResult, StepHandler } from "./types.js";
-import { run, runAll } from "./util.js";
+import { envOf, run, runAll } from "./util.js";
 
 const mkfsReads = (device: string): Read[] => [...signatureReads(device), ...lockTableReads(device)];
 
@@ -26,17 +26,13 @@ export const mkfsGfs2: StepHandler<"mkfs-gfs2"> = {
   },
   async apply(step, ctx) {
     const p = step.params;
-    for (const [command, ...args] of p.commands) {
-      if (command === undefined) continue;
-      if (command === "mkfs.gfs2") {
-        // The device may only now be active here (the commands before activate it): it is
-        // judged again as it is now, and a GFS2 made by an earlier run is kept.
-        const now = mkfsGfs2.check(step, await ctx.read(mkfsReads(p.device)), { host: ctx.t.host, secrets: ctx.secrets, forced: ctx.forced, scripts: ctx.scripts });
-        if (now.status === "ok") return { kept: `${p.device} already holds GFS2 ${p.lockTable}, kept (activated here to look)` };
-        if (now.status === "refuse") throw new RefusedError(now);
-      }
-      await run(ctx, command, args);
-    }
+    await runAll(ctx, p.activate);
+    // The device may only now be active here: it is judged again as it is now, and a GFS2
+    // made by an earlier run is kept.
+    const now = mkfsGfs2.check(step, await ctx.read(mkfsReads(p.device)), envOf(ctx));
+    if (now.status === "ok") return { kept: `${p.device} already holds GFS2 ${p.lockTable}, kept (activated here to look)` };
+    if (now.status === "refuse") throw new RefusedError(now);
+    await runAll(ctx, p.commands);
     return undefined;
   },
 };

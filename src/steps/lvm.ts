@@ -17,11 +17,10 @@ export const pvcreate: StepHandler<"pvcreate"> = {
     if (found === "missing") return { status: "change", reason: `pvcreate ${device} (once DRBD provides it)` };
     return guardDevice(f, env, device, "pvcreate") ?? { status: "change", reason: `pvcreate ${device}${found === undefined ? "" : ` (forced over ${found})`}` };
   },
+  // Forced, the compiled command is pvcreate -ff -y: a plain one would stop to ask before
+  // wiping the signature the user chose to overwrite.
   async apply(step, ctx) {
-    const device = step.params.device;
-    // Forced: pvcreate would stop to ask before wiping the signature we were told to overwrite.
-    const commands = step.params.commands.map((argv) => (ctx.forced.has(device) && argv[0] === "pvcreate" ? ["pvcreate", "-ff", "-y", ...argv.slice(1)] : argv));
-    await runAll(ctx, commands);
+    await runAll(ctx, step.params.commands);
   },
 };
 

@@ -1,5 +1,4 @@
-import type { Read } from "../probes/facts.js";
-import { fileReads } from "../probes/node.js";
+import { execRead, type Read } from "../probes/facts.js";
 import type { StepHandler } from "./types.js";
 import { run } from "./util.js";
 
@@ -42,21 +41,29 @@ export const haclusterPassword: StepHandler<"hacluster-password"> = {
   },
 };
 
-// pcs 0.10+ records authenticated nodes in known-hosts, pcs 0.9 in tokens.
-const authFile = (dialect: string) => (dialect === "0.9" ? "/var/lib/pcsd/tokens" : "/var/lib/pcsd/known-hosts");
+/**
+ * The node names pcs holds tokens for, one a line: pcs 0.10+ records them in known-hosts, pcs
+ * 0.9 in tokens. Only the names leave the node, never the tokens. Nothing printed (exit 1)
+ * when the file is missing or unreadable: then no node is authenticated.
+ */
+export const AUTHENTICATED_NAMES = `
+import json, sys
+try:
+    data = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(1)
+for name in sorted(data.get(sys.argv[2]) or {}):
+    print(name)
+`;
+
+const authRead = (p: { dialect: string; python: string }): Read =>
+  p.dialect === "0.9" ? execRead(p.python, "-c", AUTHENTICATED_NAMES, "/var/lib/pcsd/tokens", "tokens") : execRead(p.python, "-c", AUTHENTICATED_NAMES, "/var/lib/pcsd/known-hosts", "known_hosts");
 
 export const pcsAuth: StepHandler<"pcs-auth"> = {
-  reads: (step) => fileReads(authFile(step.params.dialect)),
+  reads: (step) => [authRead(step.params)],
   check(step, f) {
-    const legacy = step.params.dialect === "0.9";
-    const text = f.file(authFile(step.params.dialect));
-    let names: string[] = [];
-    try {
-      const parsed = JSON.parse(text ?? "{}") as { known_hosts?: Record<string, unknown>; tokens?: Record<string, unknown> };
-      names = Object.keys((legacy ? parsed.tokens : parsed.known_hosts) ?? {});
-    } catch {
-      names = [];
-    }
+    const r = f.get(authRead(step.params));
+    const names = r.code === 0 ? r.stdout.split("\n").filter((n) => n !== "") : [];
     const missing = step.params.nodes.filter((n) => !names.includes(n.name));
     return missing.length ? { status: "change", reason: `pcs host auth ${missing.map((n) => n.name).join(" ")}` } : { status: "ok" };
   },

@@ -6,6 +6,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 import { InternalError } from "../errors.js";
 import { commandFailure } from "./errors.js";
@@ -67,10 +68,45 @@ export function parseBatch(output: string, count: number, dir: string): ExecResu
   });
 }
 
-/** Runs the batch as one exec over `exec`; a batch that could not run at all is an error, not data. */
+/**
+ * templates/scripts/read_batch.py: the batch in one Python process that answers the common
+ * reads itself (every process start costs a few hundred ms under TCG). It runs on the first
+ * interpreter the node has; a node with none (a minimal install before its packages) gets
+ * the shell batch instead.
+ */
+const READ_BATCH = readFileSync(new URL("../../templates/scripts/read_batch.py", import.meta.url), "utf8");
+const ANY_PYTHON = 'for p in /usr/bin/python3 /usr/libexec/platform-python /usr/bin/python; do [ -x "$p" ] && exec "$p" -c "$1"; done; exit 127';
+
+/** The read_batch.py request: one JSON line, then the bytes for the command that reads stdin. */
+export function readBatchInput(commands: readonly BatchCommand[], stdin?: Buffer): Buffer {
+  const index = commands.findIndex((c) => c.kind === "exec" && c.stdin);
+  const request = { commands: commands.map((c) => (c.kind === "file" ? { path: c.path } : { argv: c.argv })), stdin: index < 0 ? null : index };
+  return Buffer.concat([Buffer.from(`${JSON.stringify(request)}\n`), index < 0 ? Buffer.alloc(0) : (stdin ?? Buffer.alloc(0))]);
+}
+
+/** read_batch.py's answer, checked to hold one result per command. */
+export function parseReadBatch(output: string, count: number, host: string): ExecResult[] {
+  const parsed = JSON.parse(output) as unknown;
+  const valid = (r: unknown): r is ExecResult => typeof r === "object" && r !== null && typeof (r as ExecResult).code === "number" && typeof (r as ExecResult).stdout === "string" && typeof (r as ExecResult).stderr === "string";
+  if (!Array.isArray(parsed) || parsed.length !== count || !parsed.every(valid)) throw new InternalError(`${host}: read_batch.py answered ${count} reads with something else`, "this is a gfsdeploy bug: please report it");
+  return parsed;
+}
+
+/**
+ * Runs the batch as one exec over `exec`, in Python where the node has it; a batch that
+ * could not run at all is an error, not data.
+ */
 export async function batchVia(exec: BatchExec, host: string, commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
   if (commands.length === 0) return [];
   if (commands.filter((c) => c.kind === "exec" && c.stdin).length > 1) throw new InternalError("a batch can feed stdin to one command only", "this is a gfsdeploy bug: please report it");
+  const python = await exec(["sh", "-c", ANY_PYTHON, "sh", READ_BATCH], readBatchInput(commands, stdin));
+  if (python.code === 0) return parseReadBatch(python.stdout, commands.length, host);
+  if (python.code !== 127) throw commandFailure(host, `read the node's state (${commands.length} reads, read_batch.py)`, python);
+  return shellBatch(exec, host, commands, stdin);
+}
+
+/** The batch without Python: one `sh -c`, one process per command. */
+export async function shellBatch(exec: BatchExec, host: string, commands: readonly BatchCommand[], stdin?: Buffer): Promise<ExecResult[]> {
   const dir = `/tmp/gfsdeploy-batch-${randomBytes(9).toString("hex")}`;
   const result = await exec(["sh", "-c", batchScript(commands, dir)], stdin);
   if (result.code !== 0) throw commandFailure(host, `read the node's state (${commands.length} commands in one batch)`, result);

@@ -14,6 +14,7 @@ import { describe, expect, it, type TestContext } from "vitest";
 
 import { templatesDir } from "../../src/cli/templates.js";
 import { pythonFor } from "../../src/spec/defaults.js";
+import { AUTHENTICATED_NAMES } from "../../src/steps/pcs.js";
 import { needs } from "../support/needs.js";
 import { scratchDir } from "../support/scratch.js";
 
@@ -91,6 +92,17 @@ describe.each(interpreters)("$name", ({ name, path, hasPcs }) => {
     expect(r.exitCode, r.all).toBe(0);
     expect((JSON.parse(r.stdout) as { ops: number }).ops).toBe(150);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("the pcs-auth read prints the authenticated node names of known-hosts (pcs 0.10+) and tokens (0.9), never a token", async (ctx) => {
+    interpreter(ctx);
+    const dir = scratchDir("pcsd");
+    writeFileSync(join(dir, "known-hosts"), JSON.stringify({ format_version: 1, data_version: 2, known_hosts: { node2: { dest_list: [{ addr: "10.0.0.2", port: 2224 }], token: "tok-2f9c" }, node1: { dest_list: [], token: "tok-81aa" } } }));
+    writeFileSync(join(dir, "tokens"), JSON.stringify({ format_version: 2, data_version: 1, tokens: { rhel7a: "tok-0a1b" } }));
+    const names = (file: string, key: string) => execa(path, ["-c", AUTHENTICATED_NAMES, join(dir, file), key], { reject: false });
+    expect((await names("known-hosts", "known_hosts")).stdout).toBe("node1\nnode2");
+    expect((await names("tokens", "tokens")).stdout).toBe("rhel7a");
+    expect((await names("missing", "known_hosts")).exitCode).toBe(1);
   });
 
   it("bench_node.py facts reports missing tools as data, not a crash", async (ctx) => {

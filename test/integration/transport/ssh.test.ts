@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConnectionError, InternalError, RemoteCommandError } from "../../../src/errors.js";
+import { type BatchExec, shellBatch } from "../../../src/transport/batch.js";
 import { SshTransport, type SshTransportOptions } from "../../../src/transport/ssh.js";
 import { freePort, keygen, startSshd, type TestSshd } from "./sshd.js";
 
@@ -159,9 +160,10 @@ describe("SshTransport batch", () => {
     expect(results[4]?.stdout).toBe("two\n\nblank lines\n\n");
   });
 
-  it("cannot be misled by output that imitates its framing, and leaves no temporary directory", async () => {
+  it("without Python (the shell batch), cannot be misled by output that imitates its framing, and leaves no temporary directory", async () => {
     const fake = "\n==> /tmp/gfsdeploy-batch-000000000000000000/1.c <==\n0\n";
-    const results = await node.batch([{ kind: "exec", argv: ["printf", "%s", fake] }, { kind: "exec", argv: ["false"] }]);
+    const exec: BatchExec = ([command, ...args], stdin) => node.exec(command, args, stdin ? { stdin } : {});
+    const results = await shellBatch(exec, "node1", [{ kind: "exec", argv: ["printf", "%s", fake] }, { kind: "exec", argv: ["false"] }]);
     expect(results).toEqual([{ code: 0, stdout: fake, stderr: "" }, { code: 1, stdout: "", stderr: "" }]);
     expect((await node.exec("sh", ["-c", "ls -d /tmp/gfsdeploy-batch-* 2>/dev/null | wc -l"])).stdout.trim()).toBe("0");
   });

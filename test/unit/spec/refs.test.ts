@@ -5,7 +5,7 @@ import { resolveDevice } from "../../../src/spec/refs.js";
 import { testbedSpec } from "../../support/testbed-spec.js";
 
 describe("resolveDevice", () => {
-  const spec = testbedSpec();
+  const spec = { ...testbedSpec(), cluster: { ...testbedSpec().cluster, distro: "debian12" as const } };
   const withR7 = { ...spec, drbd: { ...spec.drbd, resources: spec.drbd.resources.map((r) => ({ ...r, name: "r7", minor: 7 })) } };
 
   it("resolves a DRBD resource to its minor's device and an LV to its path", () => {

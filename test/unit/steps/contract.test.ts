@@ -632,8 +632,9 @@ const cases: Record<StepKind, ContractCase[]> = {
         // Two journals of 64 MB, and the filesystem fills the LV (one block short, as mkfs.gfs2 lays it out).
         expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature).toEqual({ type: "gfs2", lockTable: "gfscluster:data", fsBytes: 4092 * 1024 ** 2 - 4096, journalsMb: [64, 64] });
         // Lockspace started, LV activated shared, mkfs; the LV stays active, so the re-check read the result back.
-        expect(mkfs.params.commands.map((argv) => (argv[0] === "mkfs.gfs2" ? "mkfs.gfs2" : quoteCommand(argv)))).toEqual(["vgchange --lockstart vg_gfs", "lvchange --activate sy vg_gfs/lv_data", "mkfs.gfs2"]);
-        expect(sim.mutations).toEqual(mkfs.params.commands.map((argv) => quoteCommand(argv)));
+        const compiled = [...mkfs.params.activate, ...mkfs.params.commands];
+        expect(compiled.map((argv) => (argv[0] === "mkfs.gfs2" ? "mkfs.gfs2" : quoteCommand(argv)))).toEqual(["vgchange --lockstart vg_gfs", "lvchange --activate sy vg_gfs/lv_data", "mkfs.gfs2"]);
+        expect(sim.mutations).toEqual(compiled.map((argv) => quoteCommand(argv)));
         expect(sim.state.lvs.get("vg_gfs/lv_data")?.active).toBe(true);
       },
     },

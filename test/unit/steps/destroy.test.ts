@@ -106,7 +106,7 @@ describe("destroy, keeping the data", () => {
       expect(sim.state.lvs.get("vg_gfs/lv_data"), sim.name).toMatchObject({ size: "100%FREE", active: false });
       expect(sim.state.devices.get("/dev/vg_gfs/lv_data")?.signature, sim.name).toEqual({ type: "gfs2", lockTable: "gfscluster:data" });
       // A new apply's create-md sees the metadata and leaves it: no create-md over the data.
-      expect(await check(stepOf(lvmlockdPlan, `${sim.name}/drbd/r0/create-md`, "drbd-create-md"), contextFor(sim)), sim.name).toEqual({ status: "ok", note: "metadata present" });
+      expect(await check(stepOf(lvmlockdPlan, `${sim.name}/drbd/r0/create-md`, "drbd-create-md"), contextFor(sim)), sim.name).toEqual({ status: "ok", note: "DRBD metadata on the disk" });
     }
   });
 

@@ -10,7 +10,7 @@ const step = {
   id: "node1/drbd/r0/up",
   host: "node1",
   kind: "drbd-up",
-  params: { resource: "r0", commands: [["drbdadm", "up", "r0"]] },
+  params: { resource: "r0", commands: [["drbdadm", "up", "r0"]], reconnect: [["drbdadm", "adjust", "r0"]] },
   dependsOn: [],
   source: "drbd.resources[0]",
   phase: "drbd",

@@ -28,6 +28,10 @@ function planOf(file: string): Plan {
 
 /** debian12-lvmlockd: two nodes, IPMI fencing, DRBD 8.4 with a full initial sync, lvmlockd. */
 export const lvmlockdPlan = planOf("test/fixtures/specs/debian12-lvmlockd/cluster.yaml");
+/** debian12-lvmlockd compiled as `--force-device` for `devices` makes it: their overwriting commands in place. */
+export function lvmlockdPlanForcing(devices: string[]): Plan {
+  return compile(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, templates, site, { forced: devices });
+}
 /** The teardown of debian12-lvmlockd that keeps the data, and the one that wipes it. */
 export const lvmlockdDestroyPlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: false }, loadPlaybook("destroy"));
 export const lvmlockdWipePlan = compileDestroy(loadSpec("test/fixtures/specs/debian12-lvmlockd/cluster.yaml", { checkSecrets: false }).spec, { wipe: true }, loadPlaybook("destroy"));

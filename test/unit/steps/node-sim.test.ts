@@ -57,12 +57,12 @@ describe("NodeSim", () => {
     expect(devices.map((d) => signature(facts, d))).toEqual(["ext4", "partition table gpt", undefined, "gfs2", "missing"]);
   });
 
-  it("prints a VG's lock type the way vgs does: one padded column, blanks for a local VG", async () => {
+  it("prints a VG's name and lock type the way vgs does (as LVM 2.03.16 on the test bed): padded columns, blanks for a local VG", async () => {
     const sim = new NodeSim("node1").disk("/dev/a").disk("/dev/b");
-    sim.vg("shared", { lockType: "dlm", pvs: ["/dev/a"], lockStarted: true }).vg("local", { lockType: "", pvs: ["/dev/b"], lockStarted: false });
-    const lockType = (vg: string) => sim.t.exec("vgs", ["--noheadings", "-o", "vg_lock_type", vg]);
-    expect(await lockType("shared")).toMatchObject({ code: 0, stdout: "  dlm     \n" });
-    expect(await lockType("local")).toMatchObject({ code: 0, stdout: "          \n" });
+    sim.vg("vg_gfs", { lockType: "dlm", pvs: ["/dev/a"], lockStarted: true }).vg("local", { lockType: "", pvs: ["/dev/b"], lockStarted: false });
+    const lockType = (vg: string) => sim.t.exec("vgs", ["--noheadings", "-o", "vg_name,vg_lock_type", vg]);
+    expect(await lockType("vg_gfs")).toMatchObject({ code: 0, stdout: "  vg_gfs dlm     \n" });
+    expect(await lockType("local")).toMatchObject({ code: 0, stdout: "  local         \n" });
     expect((await lockType("absent")).code).toBe(5);
     expect(sim.unknown).toEqual([]);
   });

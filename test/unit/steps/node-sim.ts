@@ -24,7 +24,7 @@
 
 import { createHash } from "node:crypto";
 
-import { VERIFY_PASSWORD } from "../../../src/steps/pcs.js";
+import { AUTHENTICATED_NAMES, VERIFY_PASSWORD } from "../../../src/steps/pcs.js";
 import { exitWith, FakeTransport, ok, type FakeExecCall } from "../../../src/transport/fake.js";
 import { writeFileVia } from "../../../src/transport/file-commands.js";
 import { quoteCommand } from "../../../src/transport/quote.js";
@@ -575,8 +575,11 @@ export class NodeSim {
         if (!f) return fail(1, `sha256sum: ${args[0]}: No such file or directory`);
         return ok(`${sha256(f.body)}  ${args[0]}\n`);
       }
+      // EL7's Python 2 and EL8's platform-python too, as those plans name them.
       case "python3":
       case "/usr/bin/python3":
+      case "/usr/bin/python":
+      case "/usr/libexec/platform-python":
         return this.python(args, call);
       case "chpasswd":
         return this.chpasswd(call);
@@ -826,6 +829,14 @@ export class NodeSim {
       const hash = this.state.shadow.get(args[2] as string);
       const given = call.options.stdin?.toString();
       return hash !== undefined && given === hash ? ok() : exitWith(1);
+    }
+    // The names pcs holds tokens for: `python3 -c <AUTHENTICATED_NAMES> FILE KEY`;
+    // test/tools/scripts.test.ts runs the script itself on real pcs files.
+    if (args[0] === "-c" && args[1] === AUTHENTICATED_NAMES && args.length === 4) {
+      const body = this.t.fileText(args[2] as string);
+      if (body === undefined) return exitWith(1);
+      const names = Object.keys((JSON.parse(body) as Record<string, Record<string, unknown> | undefined>)[args[3] as string] ?? {}).sort();
+      return ok(names.map((n) => `${n}\n`).join(""));
     }
     const script = args[0] ?? "";
     if (!script.startsWith("/")) return undefined;
@@ -1089,8 +1100,8 @@ export class NodeSim {
     if (command === "pvs") {
       const pv = this.state.pvs.get(target);
       if (!pv) return fail(5, `  Failed to find physical volume "${target}".`);
-      if (fields === "pv_name") return ok(`  ${target}\n`);
-      if (fields === "vg_name") return ok(`  ${pv.vg ?? ""}\n`);
+      // Columns padded to their headers' widths (PV, VG): a PV in no VG leaves the second blank.
+      if (fields === "pv_name,vg_name") return ok(`  ${target} ${(pv.vg ?? "").padEnd(2)}\n`);
       return undefined;
     }
     if (command === "vgs") {
@@ -1098,10 +1109,9 @@ export class NodeSim {
       if (unreachable) return unreachable;
       const vg = this.state.vgs.get(target);
       if (!vg) return fail(5, `  Volume group "${target}" not found\n  Cannot process volume group ${target}`);
-      if (fields === "vg_name") return ok(`  ${target}\n`);
-      if (fields !== "vg_lock_type") return undefined;
-      // The column is padded to its header's width (LockType), so an empty lock type is only blanks.
-      return ok(`  ${vg.lockType.padEnd(8)}\n`);
+      if (fields !== "vg_name,vg_lock_type") return undefined;
+      // The lock type column is padded to its header's width (LockType), so an empty one is only blanks.
+      return ok(`  ${target} ${vg.lockType.padEnd(8)}\n`);
     }
     const unreachable = this.sharedVgUnreachable(target.split("/")[0] ?? "");
     if (unreachable) return unreachable;

@@ -10,7 +10,7 @@ import { runSteps, type RunResult } from "../../../src/run/runner.js";
 import type { RunEvent } from "../../../src/run/events.js";
 import { handlers } from "../../../src/steps/registry.js";
 import type { AnyStep } from "../../../src/plan/types.js";
-import { apply, check, contextFor, lvmlockdPlan, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
+import { apply, check, contextFor, lvmlockdPlan, lvmlockdPlanForcing, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
 import type { NodeSim, Signature } from "./node-sim.js";
 
 const createMd = stepOf(lvmlockdPlan, "node1/drbd/r0/create-md", "drbd-create-md");
@@ -95,13 +95,15 @@ describe("drbd-create-md", () => {
   it("overwrites the disk when it was named in --force-device", async () => {
     const sim = backingDiskNode({ type: "ext4" });
     const ctx = contextFor(sim, { forced: ["/dev/vdb"] });
-    // The plan says what is overwritten and why.
-    expect(await readOnlyCheck(sim, createMd, ctx)).toEqual({ status: "change", reason: "create DRBD metadata on /dev/vdb (forced over ext4)" });
-    await apply(createMd, ctx);
+    const forcedMd = stepOf(lvmlockdPlanForcing(["/dev/vdb"]), "node1/drbd/r0/create-md", "drbd-create-md");
+    // The plan says what is overwritten and why, and shows the commands that will do it.
+    expect(forcedMd.params.commands).toEqual([["wipefs", "--all", "/dev/vdb"], ["drbdadm", "create-md", "--force", "r0"]]);
+    expect(await readOnlyCheck(sim, forcedMd, ctx)).toEqual({ status: "change", reason: "create DRBD metadata on /dev/vdb (forced over ext4)" });
+    await apply(forcedMd, ctx);
     // drbdmeta refuses to write over a filesystem even with --force: the signature goes first.
     expect(ran(sim, "wipefs")).toEqual(["wipefs --all /dev/vdb"]);
     expect(ran(sim, "drbdadm create-md")).toEqual(["drbdadm create-md --force r0"]);
-    expect(await check(createMd, ctx)).toMatchObject({ status: "ok" });
+    expect(await check(forcedMd, ctx)).toMatchObject({ status: "ok" });
   });
 
   it("does not treat forcing another device as forcing this one", async () => {
@@ -129,7 +131,7 @@ describe("drbd-create-md", () => {
     const sim = backingDiskNode({ type: "drbd" });
     const r0 = sim.state.drbd.get("r0");
     if (r0) r0.metadata = true;
-    expect(await readOnlyCheck(sim, createMd, contextFor(sim, { forced: ["/dev/vdb"] }))).toEqual({ status: "ok", note: "metadata present" });
+    expect(await readOnlyCheck(sim, createMd, contextFor(sim, { forced: ["/dev/vdb"] }))).toEqual({ status: "ok", note: "DRBD metadata on the disk" });
   });
 
   it("keeps DRBD metadata the disk carries even when dump-md cannot read it (a re-run while Pacemaker brings r0 up)", async () => {
@@ -155,12 +157,14 @@ describe("pvcreate", () => {
   it("overwrites it when it was named in --force-device, without stopping at pvcreate's wipe prompt", async () => {
     const sim = drbdDeviceNode().disk("/dev/drbd0", { type: "ext4" });
     const ctx = contextFor(sim, { forced: ["/dev/drbd0"] });
-    expect(await readOnlyCheck(sim, pvcreate, ctx)).toMatchObject({ status: "change" });
-    await apply(pvcreate, ctx);
+    const forcedPv = stepOf(lvmlockdPlanForcing(["/dev/drbd0"]), "cluster/lvm/pv/drbd0", "pvcreate");
+    expect(forcedPv.params.commands).toEqual([["pvcreate", "-ff", "-y", "/dev/drbd0"]]);
+    expect(await readOnlyCheck(sim, forcedPv, ctx)).toMatchObject({ status: "change" });
+    await apply(forcedPv, ctx);
     // A plain `pvcreate` would ask before wiping ext4 and read "no": forced, it runs -ff -y.
     expect(ran(sim, "pvcreate")).toEqual(["pvcreate -ff -y /dev/drbd0"]);
     expect(sim.state.devices.get("/dev/drbd0")?.signature).toEqual({ type: "LVM2_member" });
-    expect(await check(pvcreate, ctx)).toEqual({ status: "ok" });
+    expect(await check(forcedPv, ctx)).toEqual({ status: "ok" });
   });
 
   it("runs a plain pvcreate on a blank device that was not forced", async () => {

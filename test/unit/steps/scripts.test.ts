@@ -22,7 +22,7 @@ describe("shipScript", () => {
     // AND the directory was made before the write, and nothing else changed the node
     expect(sim.changesSince(0, 0)).toEqual([`writeFile ${path}`, `mkdir -p ${CACHE_DIRS.scripts}`]);
     const order = sim.t.calls.map((c) => (c.kind === "exec" ? [c.command, ...c.args].join(" ") : c.kind));
-    expect(order).toEqual([`test -s ${path}`, `mkdir -p ${CACHE_DIRS.scripts}`, "writeFile"]);
+    expect(order).toEqual(["batch", `test -s ${path}`, `mkdir -p ${CACHE_DIRS.scripts}`, "writeFile"]);
     expect(sim.unknown).toEqual([]);
   });
 
