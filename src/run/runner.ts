@@ -1,6 +1,6 @@
 import { GfsError, StepNotConvergedError } from "../errors.js";
 import type { AnyStep, Phase, Plan } from "../plan/types.js";
-import { readKey, type Facts } from "../probes/facts.js";
+import { Facts, readKey } from "../probes/facts.js";
 import { RefusedError } from "../steps/devices.js";
 import { handlerFor, type CheckEnv, type CheckResult, type HandlerRegistry, type StepContext } from "../steps/types.js";
 import { envOf, reader } from "../steps/util.js";
@@ -91,23 +91,22 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     return next;
   };
 
+  /** Steps whose check has not run yet: what a read ahead is for. */
+  const unjudged = new Set(plan.steps.map((s) => s.id));
   /**
    * The facts a step's check needs. A host's first check reads what all of its steps need in
-   * one batch; after an apply (anywhere: the cluster is shared) a check reads its own again.
+   * one batch. After an apply (anywhere: the cluster is shared) the next check on a host reads
+   * again, in one batch, what it and every step on that host still to be checked need.
    */
   const factsFor = async (step: AnyStep, ctx: StepContext, env: CheckEnv): Promise<Facts> => {
     const reads = handlerFor(options.registry, step).reads(step, env);
-    let known = hostFacts.get(step.host);
-    if (!known) {
-      const all = plan.steps.filter((s) => s.host === step.host).flatMap((s) => handlerFor(options.registry, s).reads(s, env));
-      known = { facts: await ctx.read(all), current: new Set(all.map(readKey)) };
-      hostFacts.set(step.host, known);
-    }
-    const old = reads.filter((r) => !known.current.has(readKey(r)));
-    if (old.length > 0) {
-      known.facts = known.facts.merged(await ctx.read(old));
-      for (const r of old) known.current.add(readKey(r));
-    }
+    const known = hostFacts.get(step.host) ?? { facts: new Facts(step.host, new Map()), current: new Set<string>() };
+    hostFacts.set(step.host, known);
+    if (reads.every((r) => known.current.has(readKey(r)))) return known.facts;
+    const ahead = plan.steps.filter((s) => s.host === step.host && s.id !== step.id && unjudged.has(s.id)).flatMap((s) => handlerFor(options.registry, s).reads(s, env));
+    const old = [...reads, ...ahead].filter((r) => !known.current.has(readKey(r)));
+    known.facts = known.facts.merged(await ctx.read(old));
+    for (const r of old) known.current.add(readKey(r));
     return known.facts;
   };
   const forget = (step?: AnyStep) => {
@@ -158,6 +157,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
           forget(step);
           facts = await factsFor(step, ctx, env);
         }
+        unjudged.delete(step.id);
         try {
           return { check: handler.check(step, facts, env), facts };
         } catch (e) {

@@ -13,6 +13,7 @@ import { runSteps, type RunResult } from "../../../src/run/runner.js";
 import { RefusedError } from "../../../src/steps/devices.js";
 import type { CheckResult, HandlerRegistry, StepContext, StepHandler } from "../../../src/steps/types.js";
 import { FakeTransport } from "../../../src/transport/fake.js";
+import { execRead } from "../../../src/probes/facts.js";
 
 interface Gate {
   promise: Promise<void>;
@@ -491,5 +492,56 @@ describe("runner: events", () => {
     expect(s.events.find((e) => e.type === "step-start" && e.id === "a")).toEqual({ type: "step-start", id: "a", host: "h1", title: "title of a", phase: "prepare", destructive: false });
     // Every step ends exactly once.
     expect(s.events.filter((e) => e.type === "step-end").map((e) => (e.type === "step-end" ? e.id : "")).sort()).toEqual(["a", "b", "bad", "skipped"]);
+  });
+});
+
+describe("runner: reading the nodes", () => {
+  /** Steps that read `state <id>` and are ok once it prints "done"; apply makes it so. */
+  function reading(): { registry: HandlerRegistry; transports: Map<string, FakeTransport>; done: Set<string> } {
+    const done = new Set<string>();
+    const transports = new Map(["h1", "h2"].map((h) => [h, new FakeTransport(h).on((c) => c === "state", (call) => ({ code: 0, stdout: done.has(call.args[0] ?? "") ? "done" : "todo", stderr: "" }))]));
+    const handler: StepHandler<"hostname"> = {
+      reads: (s) => [execRead("state", s.id)],
+      check: (s, facts) => (facts.exec("state", s.id).stdout === "done" ? { status: "ok" } : { status: "change", reason: `${s.id} todo` }),
+      apply: (s) => {
+        done.add(s.id);
+        return Promise.resolve();
+      },
+    };
+    return { registry: new Proxy({}, { get: () => handler }) as HandlerRegistry, transports, done };
+  }
+  const batches = (t: FakeTransport) => t.calls.filter((c) => c.kind === "batch").length;
+  const run = (r: ReturnType<typeof reading>, plan: Plan, mode: "plan" | "apply") =>
+    runSteps(plan, { mode, transports: r.transports, registry: r.registry, context: { secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: {}, pollMs: 0 }, subscribers: [] });
+
+  it("reads each node once in a plan, whatever the number of its steps", async () => {
+    const r = reading();
+    const result = await run(r, planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h1", ["b"]), step("d", "h2")), "plan");
+    expect(outcomes(result)).toEqual({ a: "change", b: "change", c: "change", d: "change" });
+    expect([batches(r.transports.get("h1") as FakeTransport), batches(r.transports.get("h2") as FakeTransport)]).toEqual([1, 1]);
+    expect(result.execs).toEqual({ h1: 1, h2: 1 });
+  });
+
+  it("after an apply reads again once, for the step's verification and every step still to be checked", async () => {
+    // GIVEN a drift on a only: b and c are right
+    const r = reading();
+    r.done.add("b").add("c");
+    // WHEN applied
+    const result = await run(r, planOf(step("a", "h1"), step("b", "h1", ["a"]), step("c", "h1", ["b"])), "apply");
+    // THEN a changed and verified, b and c judged on what was read after a's apply
+    expect(outcomes(result)).toEqual({ a: "changed", b: "ok", c: "ok" });
+    expect(batches(r.transports.get("h1") as FakeTransport)).toBe(2);
+  });
+
+  it("does not judge a step on what was read before another step's apply", async () => {
+    // GIVEN b becomes right only through a's apply (they share the node's state)
+    const r = reading();
+    const plan = planOf(step("a", "h1"), step("b", "h1", ["a"]));
+    const handler = r.registry.hostname;
+    const registry = new Proxy({}, { get: () => ({ ...handler, apply: (s: AnyStep) => Promise.resolve(void r.done.add(s.id).add("b")) }) }) as HandlerRegistry;
+    // WHEN applied
+    const result = await runSteps(plan, { mode: "apply", transports: r.transports, registry, context: { secrets: { get: () => Buffer.alloc(0), pending: () => false }, forced: new Set(), scripts: {}, pollMs: 0 }, subscribers: [] });
+    // THEN b is ok, not changed: its check read the node after a's apply
+    expect(outcomes(result)).toEqual({ a: "changed", b: "ok" });
   });
 });
