@@ -204,8 +204,18 @@ export function benchRun(o: BenchOptions): BenchRun {
       const pp = (t: Transport, seconds: number) => t.exec("timeout", ["-s", "INT", String(seconds), "ping_pong", "-rw", file, locks], { timeoutMs: seconds * 1000 + SLACK_MS });
       const one = parsePingPong(exitedByTimeout(await pp(a, o.seconds), a));
       add({ key: "pingpong.one", label: "ping_pong -rw, one node", value: one.locksPerSec, unit: "locks/s", source: nodeA.name });
-      // B outlasts A, so A's last report is from a time both nodes were running.
-      const [two] = await Promise.all([pp(a, o.seconds).then((r) => parsePingPong(exitedByTimeout(r, a))), pp(b, o.seconds + 3)]);
+      // A is timed only once B reports its first rate, so B is bouncing the locks for all of
+      // A's run (started together, B could join after A's last report under a slow VM: A then
+      // saw increment 1). B runs until released: its stdin closing stops it; stdbuf makes the
+      // rate reach us as it is printed.
+      const other = await b.hold("sh", ["-c", 'timeout -s INT "$1" stdbuf -o0 ping_pong -rw "$2" "$3" & p=$!; cat >/dev/null; kill -INT $p 2>/dev/null; wait $p', "sh", String(o.seconds + 120), file, locks], { readyPattern: /locks\/sec/, timeoutMs: 60_000 });
+      if (!other.ready) throw new Error(`${nodeB.name}: ping_pong did not start bouncing the locks (exit ${other.code}): ${other.output.trim()}`);
+      let two: ReturnType<typeof parsePingPong>;
+      try {
+        two = parsePingPong(exitedByTimeout(await pp(a, o.seconds), a));
+      } finally {
+        await other.release();
+      }
       add({ key: "pingpong.two", label: "ping_pong -rw, both nodes (node A's rate)", value: two.locksPerSec, unit: "locks/s", source: `${nodeA.name} with ${nodeB.name} running` });
       add({ key: "pingpong.increment", label: "ping_pong data increment seen by node A", value: two.dataIncrement ?? 0, unit: "count" });
       checks.push({ name: "ping_pong data increment", passed: two.dataIncrement === o.nodes.length, detail: `data increment = ${two.dataIncrement ?? "not reported"} with ${o.nodes.length} nodes (each node's write must be seen by the other: expected ${o.nodes.length})` });
