@@ -1,4 +1,6 @@
-import { parseCrmMon, type ClusterState } from "../steps/crm.js";
+import { execRead, fileRead, gather, type Facts, type Read } from "../probes/facts.js";
+import { clusterReads, clusterState, drbdReads } from "../probes/node.js";
+import type { ClusterState } from "../steps/crm.js";
 import type { Transport } from "../transport/types.js";
 import { drbdsetupSyncPercent, isDrbd8, procDrbdSyncPercent } from "./sync.js";
 
@@ -18,38 +20,53 @@ export interface NodeReading {
   gfs2Mounts: string[];
 }
 
-async function text(t: Transport, command: string, args: string[]): Promise<string | undefined> {
-  const r = await t.exec(command, args);
+const word = (f: Facts, ...argv: [string, ...string[]]): string | undefined => {
+  const r = f.exec(...argv);
   return r.code === 0 ? r.stdout.trim() : undefined;
+};
+
+/** Everything a reading needs, for one batch: a resync's progress is read whether one runs or not. */
+export function nodeReads(resources: readonly string[]): Read[] {
+  return [
+    ...clusterReads(),
+    ...resources.flatMap((r) => [execRead("drbdadm", "role", r), ...drbdReads(r), execRead("drbdadm", "sh-minor", r), execRead("drbdsetup", "status", r, "--verbose", "--statistics")]),
+    fileRead("/proc/drbd"),
+    execRead("dlm_tool", "ls"),
+    execRead("findmnt", "-n", "-t", "gfs2", "-o", "TARGET"),
+  ];
 }
 
 /** How far the resync of `resource` has got, or undefined when DRBD does not say. */
-async function readSyncPercent(t: Transport, resource: string): Promise<number | undefined> {
-  const proc = (await t.readFile("/proc/drbd"))?.toString() ?? "";
+function syncPercent(f: Facts, resource: string): number | undefined {
+  const proc = f.file("/proc/drbd") ?? "";
   if (isDrbd8(proc)) {
     // /proc/drbd names devices by minor only; a resource's first volume is the one shown.
-    const minor = /^\d+/.exec((await text(t, "drbdadm", ["sh-minor", resource])) ?? "")?.[0];
+    const minor = /^\d+/.exec(word(f, "drbdadm", "sh-minor", resource) ?? "")?.[0];
     return minor === undefined ? undefined : procDrbdSyncPercent(proc, Number(minor));
   }
-  const status = await text(t, "drbdsetup", ["status", resource, "--verbose", "--statistics"]);
+  const status = word(f, "drbdsetup", "status", resource, "--verbose", "--statistics");
   return status === undefined ? undefined : drbdsetupSyncPercent(status);
 }
 
-/** Reads the node behind `t`. Read-only. */
-export async function readNode(t: Transport, resources: readonly string[]): Promise<NodeReading> {
-  const mon = await text(t, "crm_mon", ["-1", "--output-as=xml"]);
-  const drbd: NodeReading["drbd"] = [];
-  for (const resource of resources) {
-    const state = { resource, role: await text(t, "drbdadm", ["role", resource]), disk: await text(t, "drbdadm", ["dstate", resource]), connection: await text(t, "drbdadm", ["cstate", resource]) };
+/** What the facts say of the node's stack. Pure. */
+export function nodeReading(f: Facts, resources: readonly string[]): NodeReading {
+  const drbd: NodeReading["drbd"] = resources.map((resource) => {
+    const state = { resource, role: word(f, "drbdadm", "role", resource), disk: word(f, "drbdadm", "dstate", resource), connection: word(f, "drbdadm", "cstate", resource) };
     // DRBD 8.4 says SyncSource/SyncTarget in cstate; DRBD 9 keeps cstate Connected during a
     // resync, and only the Inconsistent disk gives it away.
     const resyncing = /Sync/.test(state.connection ?? "") || /Inconsistent/.test(state.disk ?? "");
-    const syncPercent = resyncing ? await readSyncPercent(t, resource) : undefined;
-    drbd.push(syncPercent === undefined ? state : { ...state, syncPercent });
-  }
-  const lockspaces = [...((await text(t, "dlm_tool", ["ls"])) ?? "").matchAll(/^name\s+(\S+)/gm)].map((m) => m[1] as string);
-  const gfs2Mounts = ((await text(t, "findmnt", ["-n", "-t", "gfs2", "-o", "TARGET"])) ?? "").split("\n").filter(Boolean);
-  return { node: t.host, ...(mon === undefined ? {} : { cluster: parseCrmMon(mon) }), drbd, lockspaces, gfs2Mounts };
+    const percent = resyncing ? syncPercent(f, resource) : undefined;
+    return percent === undefined ? state : { ...state, syncPercent: percent };
+  });
+  const lockspaces = [...(word(f, "dlm_tool", "ls") ?? "").matchAll(/^name\s+(\S+)/gm)].map((m) => m[1] as string);
+  const gfs2Mounts = (word(f, "findmnt", "-n", "-t", "gfs2", "-o", "TARGET") ?? "").split("\n").filter(Boolean);
+  const cluster = clusterState(f);
+  return { node: f.host, ...(cluster === undefined ? {} : { cluster }), drbd, lockspaces, gfs2Mounts };
+}
+
+/** Reads the node behind `t`, in one remote execution. Read-only. */
+export async function readNode(t: Transport, resources: readonly string[]): Promise<NodeReading> {
+  return nodeReading(await gather(t, nodeReads(resources)), resources);
 }
 
 /** What a healthy node shows, from the spec. */
