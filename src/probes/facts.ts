@@ -1,8 +1,8 @@
 /**
  * What a run knows of a node: the results of read-only commands and file reads, gathered in
  * one batch per node (transport/batch.ts) and kept as data. Checks are pure functions of it;
- * the only place that reads a node is gather() here. A Facts is plain JSON (`toJson`), so
- * the state of real test-bed nodes can be recorded and checks unit-tested on it.
+ * the only place that reads a node is gather() here. A Facts becomes plain JSON (`toJson`),
+ * which `plan --record-facts` writes.
  */
 
 import { InternalError } from "../errors.js";
@@ -34,25 +34,14 @@ export interface FactsJson {
   reads: Record<string, ExecResult>;
 }
 
-
 export class Facts {
   constructor(
     readonly host: string,
     private readonly results: ReadonlyMap<string, ExecResult>,
   ) {}
 
-  static fromJson(json: FactsJson): Facts {
-    const schema: unknown = json.schema;
-    if (schema !== FACTS_SCHEMA) throw new InternalError(`recorded facts have schema ${JSON.stringify(schema)}, this gfsdeploy reads ${FACTS_SCHEMA}`, "record them again");
-    return new Facts(json.host, new Map(Object.entries(json.reads)));
-  }
-
   toJson(): FactsJson {
     return { schema: FACTS_SCHEMA, host: this.host, reads: Object.fromEntries([...this.results].sort(([a], [b]) => a.localeCompare(b))) };
-  }
-
-  has(read: Read): boolean {
-    return this.results.has(readKey(read));
   }
 
   /** A read's result. Asking for one that was not gathered is a bug: its step did not declare it. */

@@ -109,9 +109,10 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
     for (const r of old) known.current.add(readKey(r));
     return known.facts;
   };
-  const forget = (step?: AnyStep) => {
-    if (!step) for (const known of hostFacts.values()) known.current.clear();
-    else for (const r of handlerFor(options.registry, step).reads(step, envOf({ ...options.context, t: counted.get(step.host) as Transport }))) hostFacts.get(step.host)?.current.delete(readKey(r));
+  /** Marks the step's reads old (after its prepare wrote), or every host's (after an apply). */
+  const forget = (only?: { step: AnyStep; env: CheckEnv }) => {
+    if (!only) for (const known of hostFacts.values()) known.current.clear();
+    else for (const r of handlerFor(options.registry, only.step).reads(only.step, only.env)) hostFacts.get(only.step.host)?.current.delete(readKey(r));
   };
 
   const execute = async (step: AnyStep): Promise<StepRecord> => {
@@ -154,7 +155,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
       const judge = async (): Promise<{ check: CheckResult; facts: Facts }> => {
         let facts = await factsFor(step, ctx, env);
         if (handler.prepare && (await handler.prepare(step, facts, ctx))) {
-          forget(step);
+          forget({ step, env });
           facts = await factsFor(step, ctx, env);
         }
         unjudged.delete(step.id);
@@ -184,7 +185,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
         let facts = judged.facts;
         // A last look right before a destructive write, at the device as it is now.
         if (step.destructive) {
-          forget(step);
+          forget({ step, env });
           ({ check, facts } = await judge());
           if (check.status === "ok") return finish({ step, outcome: "ok", check, ...(check.note ? { reason: check.note } : {}) });
           if (check.status === "refuse") return finish({ step, outcome: "refused", check, error: { message: check.reason, hint: check.hint } });

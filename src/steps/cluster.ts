@@ -1,6 +1,6 @@
 import type { Facts, Read } from "../probes/facts.js";
-import { clusterReads, clusterState, fileExists, fileExistsReads, fileReads, unitReads, unitState } from "../probes/node.js";
-import { corosyncNeedsRestart, restartReads } from "./corosync.js";
+import { clusterReads, clusterState, corosyncReads, fileExists, fileExistsReads, fileReads, unitReads, unitState } from "../probes/node.js";
+import { corosyncNeedsRestart } from "./corosync.js";
 import { isRole, type ClusterState } from "./crm.js";
 import { RESTART_MARKER } from "./files.js";
 import type { StepHandler } from "./types.js";
@@ -15,7 +15,7 @@ function readiness(state: ClusterState | undefined, nodes: string[]): string | u
 }
 
 const COROSYNC_CONF = "/etc/corosync/corosync.conf";
-const restartReasonReads = (): Read[] => [...fileExistsReads(RESTART_MARKER), ...fileReads(COROSYNC_CONF), ...restartReads()];
+const restartReasonReads = (): Read[] => [...fileExistsReads(RESTART_MARKER), ...fileReads(COROSYNC_CONF), ...corosyncReads()];
 
 /** Why the running corosync must restart to take what is on disk, if it must. */
 function restartReason(f: Facts): string | undefined {

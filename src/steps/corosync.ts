@@ -1,5 +1,5 @@
-import type { Facts, Read } from "../probes/facts.js";
-import { corosyncReads, runningCorosync } from "../probes/node.js";
+import type { Facts } from "../probes/facts.js";
+import { runningCorosync } from "../probes/node.js";
 
 function configured(content: string): { name: string; addresses: string[] } {
   return {
@@ -8,11 +8,10 @@ function configured(content: string): { name: string; addresses: string[] } {
   };
 }
 
-export const restartReads = (): Read[] => corosyncReads();
-
 /**
  * A reload covers most corosync.conf changes; a new cluster name or node list needs a
- * restart. undefined when corosync is not running (nothing to reload or restart).
+ * restart. undefined when corosync is not running (nothing to reload or restart). It reads
+ * what probes/node's corosyncReads gathers.
  */
 export function corosyncNeedsRestart(f: Facts, content: string): boolean | undefined {
   const running = runningCorosync(f);

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { dirname } from "node:path";
 
-import type { Facts, Read } from "../probes/facts.js";
-import { digest, digestReads, fileReads, ownership, ownershipReads } from "../probes/node.js";
-import { corosyncNeedsRestart, restartReads } from "./corosync.js";
+import { execRead, type Facts, type Read } from "../probes/facts.js";
+import { corosyncReads, digest, digestReads, fileReads, ownership, ownershipReads } from "../probes/node.js";
+import { corosyncNeedsRestart } from "./corosync.js";
 import type { CheckResult, StepHandler } from "./types.js";
 import { lineDiff, run } from "./util.js";
 
@@ -20,7 +20,7 @@ export const RESTART_MARKER = "/run/gfsdeploy/corosync-restart-needed";
 export const file: StepHandler<"file"> = {
   reads(step) {
     const p = step.params;
-    return [...fileReads(p.path), ...ownershipReads(p.path), ...(p.onChange === "corosync-reload" ? restartReads() : []), ...(p.onChange === "drbd-adjust" && p.resource ? [drbdCstate(p.resource)] : [])];
+    return [...fileReads(p.path), ...ownershipReads(p.path), ...(p.onChange === "corosync-reload" ? corosyncReads() : []), ...(p.onChange === "drbd-adjust" && p.resource ? [drbdCstate(p.resource)] : [])];
   },
   check(step, f) {
     const p = step.params;
@@ -49,9 +49,7 @@ export const file: StepHandler<"file"> = {
   },
 };
 
-function drbdCstate(resource: string): Read {
-  return { kind: "exec", argv: ["drbdadm", "cstate", resource] };
-}
+const drbdCstate = (resource: string): Read => execRead("drbdadm", "cstate", resource);
 
 function sha256(body: Buffer): string {
   return createHash("sha256").update(body).digest("hex");
