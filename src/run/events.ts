@@ -1,5 +1,6 @@
 import type { Phase } from "../plan/types.js";
 import type { CheckResult } from "../steps/types.js";
+import type { ReadTime } from "../transport/counting.js";
 
 /**
  * ok: nothing to do. changed: applied and converged. change: (plan) would change.
@@ -19,6 +20,6 @@ export type RunEvent =
   | { type: "step-check"; id: string; result: CheckResult }
   | { type: "step-log"; id: string; line: string }
   | { type: "step-end"; id: string; outcome: Outcome; ms: number; reason?: string; error?: StepError }
-  | { type: "run-end"; counts: Record<Outcome, number>; ms: number; execs: Record<string, number>; phases: Partial<Record<Phase, number>> };
+  | { type: "run-end"; counts: Record<Outcome, number>; ms: number; execs: Record<string, number>; phases: Partial<Record<Phase, number>>; slowest: Record<string, ReadTime[]> };
 
 export type Subscriber = (event: RunEvent) => void;

@@ -4,7 +4,7 @@ import { Facts, readKey } from "../probes/facts.js";
 import { RefusedError } from "../steps/devices.js";
 import { handlerFor, type CheckEnv, type CheckResult, type HandlerRegistry, type StepContext } from "../steps/types.js";
 import { envOf, reader } from "../steps/util.js";
-import { CountingTransport } from "../transport/counting.js";
+import { CountingTransport, type ReadTime } from "../transport/counting.js";
 import type { Transport } from "../transport/types.js";
 import type { Outcome, RunEvent, StepError, Subscriber } from "./events.js";
 
@@ -43,6 +43,8 @@ export interface RunResult {
   counts: Record<Outcome, number>;
   /** Remote executions per host: the run's cost on each node. */
   execs: Record<string, number>;
+  /** Each host's slowest reads, as its batches timed them on the node. */
+  slowest: Record<string, ReadTime[]>;
   /** Wall time per phase, ms: from its first step's start to its last step's end. */
   phases: Partial<Record<Phase, number>>;
   /** What was read of each node, as the run last knew it. */
@@ -222,6 +224,7 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   for (const r of records.values()) counts[r.outcome]++;
   const cost = {
     execs: Object.fromEntries([...counted].map(([host, t]) => [host, t.execs])),
+    slowest: Object.fromEntries([...counted].map(([host, t]) => [host, t.slowest])),
     phases: Object.fromEntries([...phases].map(([phase, span]) => [phase, span.to - span.from])),
   };
   emit({ type: "run-end", counts, ms: Date.now() - started, ...cost });

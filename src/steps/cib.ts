@@ -16,7 +16,8 @@ interface CibChange {
   after?: string;
 }
 
-const pcsVersion = execRead("sh", "-c", "dpkg-query -W -f='${Version}' pcs 2>/dev/null || rpm -q pcs");
+/** pcs's version on any target: dpkg-query where dpkg is, else rpm. */
+export const pcsVersion = execRead("sh", "-c", "dpkg-query -W -f='${Version}' pcs 2>/dev/null || rpm -q pcs");
 
 /**
  * The CIB this stage wants, built on the node from an empty CIB with one pcs process, is

@@ -87,7 +87,7 @@ export function readBatchInput(commands: readonly BatchCommand[], stdin?: Buffer
 /** read_batch.py's answer, checked to hold one result per command. */
 export function parseReadBatch(output: string, count: number, host: string): ExecResult[] {
   const parsed = JSON.parse(output) as unknown;
-  const valid = (r: unknown): r is ExecResult => typeof r === "object" && r !== null && typeof (r as ExecResult).code === "number" && typeof (r as ExecResult).stdout === "string" && typeof (r as ExecResult).stderr === "string";
+  const valid = (r: unknown): r is ExecResult => typeof r === "object" && r !== null && typeof (r as ExecResult).code === "number" && typeof (r as ExecResult).stdout === "string" && typeof (r as ExecResult).stderr === "string" && ["number", "undefined"].includes(typeof (r as ExecResult).ms);
   if (!Array.isArray(parsed) || parsed.length !== count || !parsed.every(valid)) throw new InternalError(`${host}: read_batch.py answered ${count} reads with something else`, "this is a gfsdeploy bug: please report it");
   return parsed;
 }

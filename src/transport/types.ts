@@ -17,6 +17,8 @@ export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** How long the command ran on the node, where a batch measured it (read_batch.py does). */
+  ms?: number;
 }
 
 export interface WriteOptions {

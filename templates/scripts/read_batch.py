@@ -3,12 +3,13 @@
 Input, on stdin: one line of JSON {"commands": [...], "stdin": INDEX or null}, then the
 bytes to feed to command INDEX (a secret to compare, never on a command line). Each command
 is {"argv": [...]} or {"path": FILE} (a file's content; exit 3 when it is missing).
-Output: a JSON list with {"code", "stdout", "stderr"} per command, in order.
+Output: a JSON list with {"code", "stdout", "stderr", "ms"} per command, in order; "ms" is how
+long the command took here, which `-v` shows for the slowest reads.
 
 Under QEMU TCG every process start costs a few hundred milliseconds, and a node's state is
 about eighty small reads. The common ones are answered here, in this process, exactly as
-the command would print them (stat, test, sha256sum, uname, blockdev, findmnt, a file); the
-systemctl ones are all answered from one `systemctl show`; the rest run as they are, side by
+the command would print them (stat, test, sha256sum, uname, blockdev, findmnt, dpkg-query,
+a file); the systemctl ones are all answered from one `systemctl show`; the rest run as they are, side by
 side in threads. gfsdeploy's tests compare every in-process answer with the real command's.
 
 It runs in the interpreter the node has, Python 2.7 (EL7) to 3.13, so it keeps to what all
@@ -22,10 +23,12 @@ import io
 import json
 import os
 import pwd
+import re
 import stat
 import subprocess
 import sys
 import threading
+import time
 
 # A few at a time: two dozen tools started at once on a 2-vCPU guest under TCG starved the
 # cluster's own monitors (a DRBD monitor timed out in the e2e bring-up).
@@ -40,6 +43,15 @@ def text(data):
 
 def result(code, stdout="", stderr=""):
     return {"code": code, "stdout": text(stdout), "stderr": text(stderr)}
+
+
+def timed(answer, *args):
+    """answer(*args), with how long it took in ms; None stays None (not answered here)."""
+    started = time.time()
+    r = answer(*args)
+    if r is not None:
+        r["ms"] = int(round((time.time() - started) * 1000))
+    return r
 
 
 def run(argv, data=None):
@@ -153,6 +165,100 @@ def unit_states(units):
     return states
 
 
+DPKG_STATUS = "/var/lib/dpkg/status"
+DPKG_UPDATES = "/var/lib/dpkg/updates"
+WANT = {"unknown": "u", "install": "i", "hold": "h", "deinstall": "r", "purge": "p"}
+STATE = {"not-installed": "n", "config-files": "c", "half-installed": "H", "unpacked": "U",
+         "half-configured": "F", "triggers-awaited": "W", "triggers-pending": "t", "installed": "i"}
+PLAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
+FIELD = re.compile(r"\$\{([^}]*)\}|\\(.)|([^$\\]+|.)", re.S)
+
+
+STANZAS = {}
+
+
+def dpkg_stanzas():
+    """Every package's status stanza by name (a list: a package of several architectures has
+    more than one), read once a batch; None when dpkg-query itself must answer, because the
+    database has journal entries not yet folded in (dpkg-query reads those too)."""
+    if "all" not in STANZAS:
+        STANZAS["all"] = None
+        try:
+            if os.listdir(DPKG_UPDATES):
+                return None
+            with io.open(DPKG_STATUS, encoding="utf-8", errors="replace") as f:
+                stanzas = f.read().split("\n\n")
+        except (IOError, OSError):
+            return None
+        index = {}
+        for stanza in stanzas:
+            # dpkg writes Package first; the other fields are parsed only for what is asked.
+            first = stanza.lstrip("\n").split("\n", 1)[0]
+            if first.startswith("Package:"):
+                index.setdefault(first[8:].strip(), []).append(stanza)
+        STANZAS["all"] = index
+    return STANZAS["all"]
+
+
+def dpkg_packages(names):
+    """The status fields of `names` (name -> fields), or None when dpkg-query itself must
+    answer: a name that is a pattern, unknown, not installed or there more than once."""
+    index = dpkg_stanzas()
+    if index is None or not all(PLAIN_NAME.match(n) for n in names):
+        return None
+    found = {}
+    for name in names:
+        stanzas = index.get(name, [])
+        if len(stanzas) != 1:
+            return None
+        fields = {}
+        for line in stanzas[0].split("\n"):
+            if line[:1] not in ("", " ", "\t") and ":" in line:
+                key, value = line.split(":", 1)
+                fields[key] = value.strip()
+        status = fields.get("Status", "").split()
+        if len(status) != 3 or status[0] not in WANT or status[2] not in STATE or status[2] == "not-installed":
+            return None
+        found[name] = fields
+    return found
+
+
+def dpkg_format(fmt, fields):
+    """fmt (dpkg-query's -f) filled in from one package's fields; None for what is not handled here."""
+    out = ""
+    for name, escaped, literal in FIELD.findall(fmt):
+        if literal:
+            out += literal
+        elif escaped:
+            if escaped not in ("n", "t", "\\"):
+                return None
+            out += {"n": "\n", "t": "\t", "\\": "\\"}[escaped]
+        elif name == "db:Status-Abbrev":
+            want, flag, state = fields["Status"].split()
+            out += WANT[want] + STATE[state] + (" " if flag == "ok" else "R")
+        elif name in ("Package", "Version"):
+            out += fields.get(name, "")
+        else:
+            return None
+    return out
+
+
+def dpkg_query(fmt, names):
+    """`dpkg-query -W -f=FMT NAMES...` for installed packages, in dpkg-query's order (by name)."""
+    found = dpkg_packages(names)
+    if found is None or not names:
+        return None
+    lines = [dpkg_format(fmt, found[name]) for name in sorted(set(names))]
+    if None in lines:
+        return None
+    return result(0, "".join(lines))
+
+
+# cib.ts asks for pcs's version on any distribution this way: where dpkg-query answers, the
+# shell never reaches rpm.
+DPKG_OR_RPM = re.compile(r"^dpkg-query -W -f='([^']*)' ([a-z0-9][a-z0-9.+-]*) 2>/dev/null \|\| rpm -q \S+$")
+
+
 SCRIPT_DIR = "/var/lib/gfsdeploy/scripts/"
 
 
@@ -227,6 +333,11 @@ def in_process(argv):
         return device_size(argv[2])
     if len(argv) == 6 and argv[:5] == ["findmnt", "-n", "-o", "FSTYPE", "--mountpoint"]:
         return fstype_at(argv[5])
+    if len(argv) >= 4 and argv[:2] == ["dpkg-query", "-W"] and argv[2].startswith("-f="):
+        return dpkg_query(argv[2][3:], argv[3:])
+    if len(argv) == 3 and argv[:2] == ["sh", "-c"] and DPKG_OR_RPM.match(argv[2]):
+        fmt, name = DPKG_OR_RPM.match(argv[2]).groups()
+        return dpkg_query(fmt, [name])
     return None
 
 
@@ -240,18 +351,22 @@ def main():
     for c in commands:
         if "argv" in c and len(c["argv"]) == 3 and c["argv"][:2] in (["systemctl", "is-enabled"], ["systemctl", "is-active"]) and c["argv"][2] not in units:
             units.append(c["argv"][2])
+    started = time.time()
     states = unit_states(units)
+    show_ms = int(round((time.time() - started) * 1000))
     threads = []
     pythons = []
     for i, c in enumerate(commands):
         if "path" in c:
-            results[i] = read_file(c["path"])
+            results[i] = timed(read_file, c["path"])
             continue
         argv = c["argv"]
         if states is not None and len(argv) == 3 and argv[0] == "systemctl" and argv[2] in states and argv[1] in states[argv[2]]:
-            results[i] = states[argv[2]][argv[1]]
+            # The first answer carries the cost of the one `systemctl show` behind them all.
+            results[i] = dict(states[argv[2]][argv[1]], ms=show_ms)
+            show_ms = 0
             continue
-        here = in_process(argv)
+        here = timed(in_process, argv)
         if here is not None:
             results[i] = here
             continue
@@ -261,7 +376,7 @@ def main():
 
         def work(i=i, argv=argv):
             with RUNNING:
-                results[i] = run(argv, secret if request.get("stdin") == i else None)
+                results[i] = timed(run, argv, secret if request.get("stdin") == i else None)
 
         thread = threading.Thread(target=work)
         thread.start()
@@ -270,7 +385,7 @@ def main():
     for i in pythons:
         argv = commands[i]["argv"]
         data = secret if request.get("stdin") == i else None
-        results[i] = python_here(argv, data) or run(argv, data)
+        results[i] = timed(python_here, argv, data) or timed(run, argv, data)
     for thread in threads:
         thread.join()
     print(json.dumps(results))

@@ -14,6 +14,9 @@ import { execa } from "execa";
 import { describe, expect, it, type TestContext } from "vitest";
 
 import { templatesDir } from "../../src/cli/templates.js";
+import { packagesReads } from "../../src/probes/node.js";
+import type { Read } from "../../src/probes/facts.js";
+import { pcsVersion } from "../../src/steps/cib.js";
 import { AUTHENTICATED_NAMES, VERIFY_PASSWORD } from "../../src/steps/pcs.js";
 import { type BatchCommand, type BatchExec, parseReadBatch, readBatchInput, shellBatch } from "../../src/transport/batch.js";
 import type { ExecResult } from "../../src/transport/types.js";
@@ -115,5 +118,25 @@ describe.each(interpreters)("read_batch.py on $name", ({ name, path }) => {
     const answers = await viaPython(path, commands, undefined, { PATH: `${bin}:${process.env.PATH ?? ""}` });
     // THEN it says what systemctl said, exit status, stdout and stderr
     expect(answers.map((a) => [a.code, a.stdout.trimEnd(), a.stderr.trimEnd()])).toEqual(real.map(([, , code, stdout, stderr]) => [Number(code), stdout, stderr]));
+  });
+
+  it("answers dpkg-query for installed packages from dpkg's status file, and leaves the rest to dpkg-query", async (ctx) => {
+    interpreter(ctx);
+    needs(ctx, existsSync("/var/lib/dpkg/status"), "dpkg's status database", "run on a Debian machine");
+    // GIVEN the package reads the steps make, and a dpkg-query on PATH that only fails
+    const asBatch = (read: Read): BatchCommand => (read.kind === "file" ? read : exec(...(read.argv as [string, ...string[]])));
+    const installed = asBatch(packagesReads("apt", ["python3", "coreutils", "bash"])[0] as Read);
+    const version = asBatch(pcsVersion);
+    const unknown = asBatch(packagesReads("apt", ["bash", "gfsdeploy-no-such-package"])[0] as Read);
+    const bin = scratchDir("failing-dpkg-query");
+    writeFileSync(join(bin, "dpkg-query"), "#!/bin/sh\nexit 99\n", { mode: 0o755 });
+    // WHEN read_batch.py answers them with that PATH, and the real commands run as they are
+    const answers = await viaPython(path, [installed, version, unknown], undefined, { PATH: `${bin}:${process.env.PATH ?? ""}` });
+    const real = await shellBatch(withEnv({ PATH: process.env.PATH ?? "" }), "localhost", [installed, version]);
+    // THEN the installed packages are answered byte for byte as dpkg-query does, without it
+    expect(answers.slice(0, 2).map((a) => [a.code, a.stdout])).toEqual(real.map((r) => [r.code, r.stdout]));
+    expect(answers[0]?.stdout).toMatch(/^bash\tii \ncoreutils\tii \npython3\tii \n$/);
+    // AND a package dpkg does not know goes to dpkg-query itself
+    expect(answers[2]?.code).toBe(99);
   });
 });

@@ -54,9 +54,11 @@ export function jsonSubscriber(write: (text: string) => void): Subscriber {
   return (e) => write(JSON.stringify({ ...e, at: new Date().toISOString() }) + "\n");
 }
 
-/** What the run cost: remote executions per node and wall time per phase (-v). */
+/** What the run cost: remote executions per node, wall time per phase and each node's slowest reads (-v). */
 export function costLines(e: Extract<RunEvent, { type: "run-end" }>): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
   const execs = Object.entries(e.execs).map(([host, n]) => `${host} ${n}`).join(", ");
-  const phases = Object.entries(e.phases).map(([phase, ms]) => `${phase} ${((ms ?? 0) / 1000).toFixed(1)}s`).join(", ");
-  return `remote executions: ${execs || "none"}\nphases: ${phases || "none"}\n`;
+  const phases = Object.entries(e.phases).map(([phase, ms]) => `${phase} ${seconds(ms ?? 0)}`).join(", ");
+  const slowest = Object.entries(e.slowest).flatMap(([host, reads]) => (reads.length === 0 ? [] : [`slowest reads on ${host}: ${reads.map((r) => `${r.read} ${seconds(r.ms)}`).join(", ")}\n`]));
+  return `remote executions: ${execs || "none"}\nphases: ${phases || "none"}\n${slowest.join("")}`;
 }
