@@ -7,10 +7,11 @@ import type { Playbook } from "../playbook/types.js";
 import { acquireClusterLock, lockHolderText } from "../run/lock.js";
 import { runSteps, type RunResult } from "../run/runner.js";
 import type { Subscriber } from "../run/events.js";
-import { detectDistro } from "../spec/distro.js";
+import { detectDistro, OS_RELEASE } from "../spec/distro.js";
 import { loadSpec, specRelativePath, withDetectedDistro, type LoadedSpec } from "../spec/load.js";
 import type { Spec } from "../spec/types.js";
 import { handlers } from "../steps/registry.js";
+import { CountingTransport } from "../transport/counting.js";
 import { SshTransport } from "../transport/ssh.js";
 import type { Transport } from "../transport/types.js";
 import { loadSecrets } from "./secrets.js";
@@ -41,6 +42,9 @@ export async function connect(spec: Spec, baseDir: string, acceptNewHostKeys: bo
   return transports;
 }
 
+/** What each connection's probe read of /etc/os-release, so resolveDistro need not ask again. */
+const osReleaseRead = new WeakMap<Transport, Buffer | undefined>();
+
 /**
  * Connects to every node it can: the reachable ones' transports and, by node, why the others
  * failed. For commands (bench) that still have something true to say with a node down.
@@ -55,15 +59,20 @@ export async function connectEach(spec: Spec, baseDir: string, acceptNewHostKeys
   for (const n of spec.nodes) {
     const port = n.ssh?.port ?? spec.ssh.port;
     const user = n.ssh?.user ?? spec.ssh.user;
-    transports.set(n.name, new SshTransport({ host: n.name, address: n.host, port, user, identityFile, knownHostsFile, acceptNewHostKeys }));
+    // Counted from the first connection on: a run reports what the whole command cost each node.
+    transports.set(n.name, new CountingTransport(new SshTransport({ host: n.name, address: n.host, port, user, identityFile, knownHostsFile, acceptNewHostKeys })));
   }
   const entries = [...transports];
-  const probes = await Promise.allSettled(entries.map(([, t]) => t.exec("true")));
+  // The probe that proves each connection is the read distro: auto needs anyway.
+  const probes = await Promise.allSettled(entries.map(([, t]) => t.readFile(OS_RELEASE)));
   // In the spec's node order, whichever answered first, so messages read the same every time.
   const failures = new Map<string, Error>();
   for (const [i, p] of probes.entries()) {
     const [node, t] = entries[i] as [string, Transport];
-    if (p.status === "fulfilled") continue;
+    if (p.status === "fulfilled") {
+      osReleaseRead.set(t, p.value);
+      continue;
+    }
     failures.set(node, p.reason instanceof Error ? p.reason : new Error(String(p.reason)));
     transports.delete(node);
     await t.close();
@@ -138,7 +147,7 @@ export async function runLive(file: string, mode: "plan" | "apply", options: Liv
  */
 export async function resolveDistro(loaded: LoadedSpec, transports: ReadonlyMap<string, Transport>): Promise<LoadedSpec> {
   if (loaded.spec.cluster.distro !== "auto") return loaded;
-  return withDetectedDistro(loaded, await detectDistro(transports));
+  return withDetectedDistro(loaded, await detectDistro(transports, osReleaseRead));
 }
 
 export async function closeAll(transports: ReadonlyMap<string, Transport>): Promise<void> {

@@ -81,7 +81,8 @@ export async function runSteps(plan: Plan, options: RunOptions): Promise<RunResu
   const settle = new Map<string, (r: StepRecord) => void>();
   for (const step of plan.steps) done.set(step.id, new Promise((resolve) => settle.set(step.id, resolve)));
   const hostQueue = new Map<string, Promise<unknown>>();
-  const counted = new Map([...options.transports].map(([host, t]) => [host, new CountingTransport(t)]));
+  // A transport already counting (the CLI's, since it connected) keeps its count: the cost reported is the command's.
+  const counted = new Map([...options.transports].map(([host, t]) => [host, t instanceof CountingTransport ? t : new CountingTransport(t)]));
   const hostFacts = new Map<string, HostFacts>();
   const phases = new Map<Phase, { from: number; to: number }>();
   emit({ type: "run-start", mode: options.mode, steps: plan.steps.length });

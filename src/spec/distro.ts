@@ -72,19 +72,24 @@ function describe(fields: Readonly<Record<string, string>>): string {
 
 const SUPPORTED = "debian13 (Debian 13), debian12 (Debian 12), ubuntu2404 (Ubuntu 24.04), el9/el8/el7 (RHEL, Rocky, AlmaLinux, CentOS, Oracle Linux 9/8/7)";
 
+export const OS_RELEASE = "/etc/os-release";
+
 /**
  * Reads every node's os-release and returns the one target they all are. Reads only: on
  * disagreement or an unsupported OS it throws a UsageError naming what each node said, so
- * nothing is compiled and nothing on any node is changed.
+ * nothing is compiled and nothing on any node is changed. `alreadyRead` holds what was read
+ * of a node's /etc/os-release before (undefined: the file is missing), not to read it twice.
  */
-export async function detectDistro(transports: ReadonlyMap<string, Transport>): Promise<Distro> {
-  const seen: { node: string; text: string; distro: Distro | undefined; noGfs2: boolean }[] = [];
-  for (const [node, t] of transports) {
-    // os-release(5): /etc/os-release first, /usr/lib/os-release where /etc has none.
-    const body = (await t.readFile("/etc/os-release")) ?? (await t.readFile("/usr/lib/os-release"));
-    const fields = parseOsRelease(body?.toString() ?? "");
-    seen.push({ node, text: body ? describe(fields) : "no /etc/os-release or /usr/lib/os-release", distro: body ? distroOf(fields) : undefined, noGfs2: isElWithoutGfs2(fields) });
-  }
+export async function detectDistro(transports: ReadonlyMap<string, Transport>, alreadyRead: { has(t: Transport): boolean; get(t: Transport): Buffer | undefined } = new Map()): Promise<Distro> {
+  const seen = await Promise.all(
+    [...transports].map(async ([node, t]) => {
+      // os-release(5): /etc/os-release first, /usr/lib/os-release where /etc has none.
+      const etc = alreadyRead.has(t) ? alreadyRead.get(t) : await t.readFile(OS_RELEASE);
+      const body = etc ?? (await t.readFile("/usr/lib/os-release"));
+      const fields = parseOsRelease(body?.toString() ?? "");
+      return { node, text: body ? describe(fields) : "no /etc/os-release or /usr/lib/os-release", distro: body ? distroOf(fields) : undefined, noGfs2: isElWithoutGfs2(fields) };
+    }),
+  );
   const lines = seen.map((s) => `  ${s.node}: ${s.text} → ${s.distro ?? "unsupported"}`).join("\n");
   const unsupported = seen.filter((s) => s.distro === undefined);
   const el10 = unsupported.filter((s) => s.noGfs2);

@@ -432,6 +432,8 @@ describe("gfsdeploy plan with distro: auto", () => {
     expect([...stepEnds(stream).keys()].sort()).toEqual(named.map((s) => s.id).sort());
     expect(r.code).toBe(1);
     expect(blocked).toEqual([]);
+    // AND each node cost two remote executions: the connection's probe, which read os-release, and one batch for every check
+    expect(runEnd(stream).execs).toEqual({ node1: 2, node2: 2 });
   });
 });
 

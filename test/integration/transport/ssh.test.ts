@@ -155,7 +155,9 @@ describe("SshTransport batch", () => {
       { kind: "exec", argv: ["printf", "%s", "two\n\nblank lines\n\n"] },
     ]);
     expect(results.map((r) => r.code)).toEqual([4, 0, 3, 127, 0]);
-    expect(results[0]).toEqual({ code: 4, stdout: "out\n", stderr: "err\n" });
+    expect(results[0]).toEqual({ code: 4, stdout: "out\n", stderr: "err\n", ms: expect.any(Number) as number });
+    // AND each read is timed on the node (-v names the slowest)
+    expect(results.every((r) => Number.isInteger(r.ms) && (r.ms as number) >= 0)).toBe(true);
     expect(results[1]?.stdout).toBe("no newline at the end");
     expect(results[4]?.stdout).toBe("two\n\nblank lines\n\n");
   });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 
 import { costLines } from "../../../src/cli/ui/text.js";
+import type { BatchCommand } from "../../../src/transport/batch.js";
 import { CountingTransport } from "../../../src/transport/counting.js";
 import { FakeTransport } from "../../../src/transport/fake.js";
+import type { Argv } from "../../../src/transport/file-commands.js";
 
 const timed = (ms: number) => () => ({ code: 0, stdout: "", stderr: "", ms });
 
@@ -14,8 +16,9 @@ describe("CountingTransport", () => {
     fake.on(["untimed"], () => ({ code: 0, stdout: "", stderr: "" }));
     const counting = new CountingTransport(fake);
     // WHEN both batches run
-    await counting.batch([0, 1, 2, 3].map((i) => ({ kind: "exec", argv: ["tool", String(i)] })));
-    await counting.batch([...[4, 5, 6].map((i) => ({ kind: "exec" as const, argv: ["tool", String(i)] })), { kind: "exec", argv: ["untimed"] }]);
+    const tool = (i: number): BatchCommand => ({ kind: "exec", argv: ["tool", String(i)] });
+    await counting.batch([0, 1, 2, 3].map(tool));
+    await counting.batch([...[4, 5, 6].map(tool), { kind: "exec", argv: ["untimed"] }]);
     // THEN two executions, and the slowest five in order, named as the commands read
     expect(counting.execs).toBe(2);
     expect(counting.slowest).toEqual([
@@ -28,7 +31,7 @@ describe("CountingTransport", () => {
   });
 
   it("names a read that is a whole program by its first line, shortened", async () => {
-    const program = ["python3", "-c", "import sys\nprint(sys.argv)\n"];
+    const program: Argv = ["python3", "-c", "import sys\nprint(sys.argv)\n"];
     const fake = new FakeTransport("node1").on(program, timed(300));
     const counting = new CountingTransport(fake);
     await counting.batch([{ kind: "exec", argv: program }]);
