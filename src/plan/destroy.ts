@@ -1,7 +1,7 @@
 import { resolveDevice } from "../spec/refs.js";
 import { backingDisk, drbdDialect } from "../spec/defaults.js";
 import type { DrbdDialect, NodeSpec, Spec } from "../spec/types.js";
-import { PlanBuilder } from "./builder.js";
+import { PlanBuilder, type StepId } from "./builder.js";
 import { concreteSpec, planFor } from "./concrete.js";
 import { fenceSecretPath, ids, pcsDialect } from "./cib.js";
 import type { Playbook } from "../playbook/types.js";
@@ -30,7 +30,7 @@ export function compileDestroy(input: Spec, options: DestroyOptions, playbook: P
   const lvmlockd = spec.lvm.locking === "lvmlockd";
 
   // 1. Filesystem clones (with their LV activation) leave the CIB; every node confirms the unmount.
-  let done: string[] = [];
+  let done: StepId[] = [];
   if (spec.filesystems.length > 0) {
     const cibFs = b.add({
       id: "cluster/destroy/cib/filesystems",
