@@ -1,6 +1,6 @@
 import type { StepId } from "../builder.js";
-import type { Build } from "./context.js";
-import type { Fencing } from "./fencing.js";
+import type { Build, Teardown } from "./context.js";
+import { fenceSecrets, type Fencing } from "./fencing.js";
 import type { Prepared } from "./prepare.js";
 
 /**
@@ -22,4 +22,26 @@ export function startCluster(c: Build, prepared: Prepared, corosyncFiles: StepId
     });
   });
   return c.steps.add({ id: "cluster/ready", host: c.first.name, kind: "cluster-ready", params: { nodes: c.spec.nodes.map((n) => n.name), timeoutSec: 900 }, dependsOn: starts, source: "nodes", phase: "cluster", title: "all nodes online, cluster quorate" });
+}
+
+/** Teardown, last: the cluster stops on every node. The packages stay installed. */
+export function teardownCluster(t: Teardown, fencingRemoved: StepId): void {
+  const files = ["/etc/corosync/corosync.conf", "/etc/corosync/authkey", ...fenceSecrets(t.spec).map((f) => f.file)];
+  for (const n of t.spec.nodes) {
+    t.steps.add({
+      id: `${n.name}/destroy/cluster`,
+      host: n.name,
+      kind: "cluster-destroy",
+      params: {
+        units: ["pacemaker.service", "corosync.service"],
+        partOf: t.spec.stonith.sbd ? ["sbd.service"] : [],
+        files,
+        dirs: ["/var/lib/pacemaker/cib", "/var/lib/pacemaker/pengine"],
+      },
+      dependsOn: [fencingRemoved],
+      source: "cluster",
+      phase: "teardown-cluster",
+      title: "pacemaker and corosync stopped and disabled; corosync.conf, authkey and CIB removed",
+    });
+  }
 }

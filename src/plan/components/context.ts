@@ -27,6 +27,15 @@ export interface Build extends Compilation {
   forced: ReadonlySet<string>;
 }
 
+/** Taking it down: `compileDestroy`. */
+export interface Teardown extends Compilation {
+  /** `--wipe`: the data goes too. */
+  wipe: boolean;
+}
+
+/** Long enough for Pacemaker to stop a GFS2 mount under load, or DRBD to demote. */
+export const STOP_TIMEOUT_SEC = 600;
+
 export const root = { owner: "root", group: "root" } as const;
 
 export function isEl(spec: ResolvedSpec): boolean {

@@ -1,9 +1,10 @@
 import type { DrbdRef, ResolvedResource } from "../../spec/refs.js";
 import type { NodeSpec } from "../../spec/types.js";
 import type { StepId } from "../builder.js";
+import { ids } from "../cib.js";
 import type { StepParams } from "../types.js";
 import type { CibBase } from "./cib.js";
-import { type Build, root } from "./context.js";
+import { type Build, root, STOP_TIMEOUT_SEC, type Teardown } from "./context.js";
 import { Handles, perNode } from "./handles.js";
 import type { Prepared } from "./prepare.js";
 
@@ -103,4 +104,36 @@ export function resizeDrbd(c: Build, replicated: Drbd, base: CibBase): Handles<D
       return [r.device, { resize, growth }] as const;
     }),
   );
+}
+
+/** Teardown with --wipe: nothing on the DRBD devices is found again (GFS2 straight on DRBD, leftovers). */
+export function wipeDrbdDevices(t: Teardown, after: StepId[]): StepId[] {
+  return t.spec.refs.resources.map((r) =>
+    t.steps.add({ id: `cluster/destroy/drbd/${r.name}/wipefs`, host: t.first.name, kind: "wipe-device", params: { device: r.device.path, commands: [["wipefs", "--all", r.device.path]] }, dependsOn: after, source: r.source, phase: "teardown-lvm", title: `signatures on ${r.device.path} erased`, destructive: true }),
+  );
+}
+
+/** Teardown: Pacemaker lets go of DRBD (demote, stop), then each node makes sure it is down. */
+export function teardownDrbd(t: Teardown, after: StepId): StepId[] {
+  const { spec, steps } = t;
+  const cib = steps.add({
+    id: "cluster/destroy/cib/drbd",
+    host: t.first.name,
+    kind: "cib-remove",
+    params: { stage: "drbd", resources: spec.refs.resources.map((r) => ({ id: ids.drbdClone(r.name, t.pcs), stonith: false })), timeoutSec: STOP_TIMEOUT_SEC },
+    dependsOn: [after],
+    source: "drbd",
+    phase: "teardown-drbd",
+    title: "CIB: DRBD promotable clones stopped and removed",
+  });
+  return spec.refs.resources.flatMap((r) => {
+    const downs = spec.nodes.map((n) => steps.add({ id: `${n.name}/destroy/drbd/${r.name}/down`, host: n.name, kind: "drbd-down", params: { resource: r.name, commands: [["drbdadm", "down", r.name]] }, dependsOn: [cib], source: r.source, phase: "teardown-drbd", title: `${r.name} down${t.wipe ? "" : " (metadata and data kept)"}` }));
+    if (!t.wipe) return downs;
+    return spec.nodes.map((n) => {
+      const disk = r.diskOn(n);
+      // drbdadm 8.4 takes --force only before the command (`-- --force wipe-md`); it answers the prompt.
+      const commands = [["drbdadm", "--", "--force", "wipe-md", r.name]];
+      return steps.add({ id: `${n.name}/destroy/drbd/${r.name}/wipe-md`, host: n.name, kind: "drbd-wipe-md", params: { resource: r.name, disk, resFile: `/etc/drbd.d/${r.name}.res`, commands }, dependsOn: downs, source: r.source, phase: "teardown-drbd", title: `DRBD ${t.drbd} metadata on ${disk} wiped, ${r.name}.res removed`, destructive: true });
+    });
+  });
 }

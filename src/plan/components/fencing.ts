@@ -1,7 +1,7 @@
 import type { ConcreteSpec, NodeSpec, SbdSpec } from "../../spec/types.js";
 import type { StepId } from "../builder.js";
 import { fenceSecretPath } from "../cib.js";
-import { type Build, isEl, root } from "./context.js";
+import { type Build, isEl, root, STOP_TIMEOUT_SEC, type Teardown } from "./context.js";
 import { type Handles, perNode } from "./handles.js";
 import type { Prepared } from "./prepare.js";
 
@@ -69,10 +69,25 @@ function sbdSteps(c: Build, prepared: Prepared, sbd: SbdSpec): Handles<NodeSpec,
   });
 }
 
-function fenceSecrets(spec: ConcreteSpec): FenceSecret[] {
+/** Every fence option given as a secret, in the spec's order. */
+export function fenceSecrets(spec: ConcreteSpec): FenceSecret[] {
   return spec.stonith.devices.flatMap((d, i) =>
     Object.entries(d.options)
       .filter(([, value]) => typeof value === "object")
       .map(([key]) => ({ device: d.name, key, path: `stonith.devices[${i}].options.${key}`, file: fenceSecretPath(d.name, key) })),
   );
+}
+
+/** Teardown: the fence devices leave the CIB once nothing they protect runs. */
+export function removeFencing(t: Teardown, after: StepId[]): StepId {
+  return t.steps.add({
+    id: "cluster/destroy/cib/fencing",
+    host: t.first.name,
+    kind: "cib-remove",
+    params: { stage: "fencing", resources: t.spec.stonith.devices.map((d) => ({ id: d.name, stonith: true })), timeoutSec: STOP_TIMEOUT_SEC },
+    dependsOn: after,
+    source: "stonith",
+    phase: "teardown-fencing",
+    title: "CIB: fence devices removed",
+  });
 }

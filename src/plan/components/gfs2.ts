@@ -1,8 +1,9 @@
 import type { DeviceRef, DrbdRef, LvRef } from "../../spec/refs.js";
 import type { NodeSpec } from "../../spec/types.js";
 import type { StepId } from "../builder.js";
+import { ids } from "../cib.js";
 import type { CibBase } from "./cib.js";
-import type { Build } from "./context.js";
+import { type Build, STOP_TIMEOUT_SEC, type Teardown } from "./context.js";
 import type { ResizedResource } from "./drbd.js";
 import type { Handles } from "./handles.js";
 import type { Volume } from "./lvm.js";
@@ -72,4 +73,24 @@ function grownDevice(device: DeviceRef, volumes: Handles<LvRef, Volume>, resized
   if (device.kind === "drbd") return [resized.of(device).resize];
   const { refreshed, grown } = volumes.of(device);
   return [...refreshed, grown, firstLvmConf];
+}
+
+/** Teardown, first: the filesystem clones (with their LV activation) leave the CIB; every node confirms the unmount. */
+export function unmountFilesystems(t: Teardown): StepId[] {
+  const { spec, steps } = t;
+  if (spec.refs.filesystems.length === 0) return [];
+  const removed = steps.add({
+    id: "cluster/destroy/cib/filesystems",
+    host: t.first.name,
+    kind: "cib-remove",
+    params: { stage: "filesystems", resources: spec.refs.filesystems.map((fs) => ({ id: ids.fsClone(fs.name), stonith: false })), timeoutSec: STOP_TIMEOUT_SEC },
+    source: "filesystems",
+    phase: "teardown-filesystems",
+    title: "CIB: Filesystem and LV activation clones stopped and removed",
+  });
+  return spec.refs.filesystems.flatMap((fs) =>
+    spec.nodes.map((n) =>
+      steps.add({ id: `${n.name}/destroy/gfs2/${fs.name}/unmounted`, host: n.name, kind: "gfs2-unmounted", params: { mountpoint: fs.mountpoint, timeoutSec: STOP_TIMEOUT_SEC }, dependsOn: [removed], source: fs.source, phase: "teardown-filesystems", title: `GFS2 unmounted from ${fs.mountpoint}` }),
+    ),
+  );
 }

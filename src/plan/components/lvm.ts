@@ -1,8 +1,9 @@
 import type { DrbdRef, LvRef, ResolvedVolumeGroup } from "../../spec/refs.js";
 import type { NodeSpec } from "../../spec/types.js";
 import type { StepId } from "../builder.js";
+import { ids } from "../cib.js";
 import type { CibBase } from "./cib.js";
-import { type Build, isEl, root } from "./context.js";
+import { type Build, isEl, root, STOP_TIMEOUT_SEC, type Teardown } from "./context.js";
 import type { ResizedResource } from "./drbd.js";
 import { Handles, perNode } from "./handles.js";
 import type { Prepared } from "./prepare.js";
@@ -88,5 +89,53 @@ function volumeGroup(c: Build, vg: ResolvedVolumeGroup, base: CibBase, resized: 
         )
       : [];
     return [lv.device, { created, grown, size: relative ? undefined : lv.size, refreshed }] as const;
+  });
+}
+
+/** Teardown: LVs inactive everywhere, VG by VG; removed (with their VG and PV labels) only when wiping. */
+export function teardownLvm(t: Teardown, after: StepId[]): StepId[] {
+  return t.spec.refs.volumeGroups.reduce((done, vg) => teardownVolumeGroup(t, vg, done), after);
+}
+
+function teardownVolumeGroup(t: Teardown, vg: ResolvedVolumeGroup, after: StepId[]): StepId[] {
+  const lvmlockd = t.spec.lvm.locking === "lvmlockd";
+  const lvs = vg.logicalVolumes.map((lv) => lv.name);
+  const deactivated = t.spec.nodes.map((n) =>
+    t.steps.add({ id: `${n.name}/destroy/lvm/${vg.name}/deactivate`, host: n.name, kind: "lv-deactivate", params: { vg: vg.name, lvs, lockstop: lvmlockd }, dependsOn: after, source: vg.source, phase: "teardown-lvm", title: `LVs of ${vg.name} inactive${lvmlockd ? ", lockspace stopped" : ""}${t.wipe ? "" : " (data kept)"}` }),
+  );
+  if (!t.wipe) return [...after, ...deactivated];
+  const pvs = vg.pvs.map((pv) => pv.path);
+  const lvCommands = vg.logicalVolumes.flatMap(({ device: lv }) => {
+    const name = `${lv.vg}/${lv.lv}`;
+    return [["lvchange", "--activate", "ey", name], ["wipefs", "--all", lv.path], ["lvchange", "--activate", "n", name], ["lvremove", "-y", name]];
+  });
+  // lvmlockd removes a shared VG only from a node holding its lockspace, once every other node left it.
+  const commands = [...(lvmlockd ? [["vgchange", "--lockstart", vg.name]] : []), ...lvCommands, ["vgremove", "-y", vg.name]];
+  return [
+    t.steps.add({
+      id: `cluster/destroy/lvm/${vg.name}/remove`,
+      host: t.first.name,
+      kind: "lvm-remove",
+      params: { vg: vg.name, lvs, pvs, commands, pvremove: pvs.map((pv) => ["pvremove", "-y", pv]) },
+      dependsOn: [...after, ...deactivated],
+      source: vg.source,
+      phase: "teardown-lvm",
+      title: `VG ${vg.name}, its LVs and PV labels on ${pvs.join(", ")} removed`,
+      destructive: true,
+    }),
+  ];
+}
+
+/** Teardown: dlm and the lock manager leave the CIB once no LV is active. */
+export function removeLocking(t: Teardown, after: StepId[]): StepId {
+  return t.steps.add({
+    id: "cluster/destroy/cib/locking",
+    host: t.first.name,
+    kind: "cib-remove",
+    params: { stage: "locking", resources: [{ id: ids.lockingClone, stonith: false }], timeoutSec: STOP_TIMEOUT_SEC },
+    dependsOn: after,
+    source: "lvm.locking",
+    phase: "teardown-locking",
+    title: `CIB: dlm/${t.spec.lvm.locking} clone stopped and removed`,
   });
 }
