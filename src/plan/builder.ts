@@ -2,12 +2,19 @@ import { PlanError } from "../errors.js";
 import type { Playbook } from "../playbook/types.js";
 import type { AnyStep, Phase, Step, StepKind, StepParams } from "./types.js";
 
+/**
+ * The id of a step the builder holds. Only `add` makes one, so a dependency is always a step
+ * some component added, never an id rebuilt from names.
+ */
+export type StepId = string & { readonly __brand: "StepId" };
+
 export interface StepInput<K extends StepKind> {
   id: string;
   host: string;
   kind: K;
   params: StepParams[K];
-  dependsOn?: (string | undefined)[];
+  /** `undefined` for a step the spec does not call for (no repos step off EL, no SBD). */
+  dependsOn?: (StepId | undefined)[];
   source: string;
   phase: Phase;
   title: string;
@@ -18,25 +25,21 @@ export interface StepInput<K extends StepKind> {
 export class PlanBuilder {
   private readonly steps = new Map<string, AnyStep>();
 
-  add<K extends StepKind>(input: StepInput<K>): string {
+  add<K extends StepKind>(input: StepInput<K>): StepId {
     if (this.steps.has(input.id)) throw new PlanError(`two steps share the id ${input.id}`, "this is a compiler bug: please report it with your spec");
     const step: Step<K> = {
       id: input.id,
       host: input.host,
       kind: input.kind,
       params: input.params,
-      dependsOn: [...new Set(input.dependsOn?.filter((d): d is string => d !== undefined))],
+      dependsOn: [...new Set(input.dependsOn?.filter((d): d is StepId => d !== undefined))],
       source: input.source,
       phase: input.phase,
       title: input.title,
       destructive: input.destructive ?? false,
     };
     this.steps.set(step.id, step as AnyStep);
-    return step.id;
-  }
-
-  has(id: string): boolean {
-    return this.steps.has(id);
+    return step.id as StepId;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { resolveDevice } from "../spec/refs.js";
 import { secretCapableFenceOptions } from "../spec/fence-agents.js";
-import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec } from "../spec/types.js";
+import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec, VolumeGroupSpec } from "../spec/types.js";
 import type { PcsDialect } from "./types.js";
 
 /**
@@ -145,23 +145,22 @@ function locking(spec: ConcreteSpec, d: PcsDialect): string[][] {
 
 /** The DRBD resources a filesystem sits on (through its VG's PVs, or directly). */
 export function drbdUnder(spec: ConcreteSpec, fs: FilesystemSpec): string[] {
-  const [a, b] = fs.device.split("/");
-  if (a === "drbd" && b !== undefined) return [b];
-  const vg = spec.lvm.volumeGroups.find((v) => v.name === a);
-  return (vg?.pvs ?? []).map((pv) => pv.slice("drbd/".length));
+  const device = resolveDevice(spec, fs.device);
+  if (device.kind === "drbd") return [device.resource];
+  // resolveDevice found the LV in this VG; the rules allow only `drbd/NAME` as its PVs.
+  const vg = spec.lvm.volumeGroups.find((v) => v.name === device.vg) as VolumeGroupSpec;
+  return vg.pvs.map((pv) => pv.slice("drbd/".length));
 }
 
 function filesystem(spec: ConcreteSpec, fs: FilesystemSpec, d: PcsDialect): string[][] {
   const cmds: string[][] = [];
-  const [vg, lv] = fs.device.split("/") as [string, string];
-  const onLvm = vg !== "drbd";
-  const devicePath = resolveDevice(spec, fs.device).path;
-  if (onLvm && spec.lvm.locking === "lvmlockd") {
-    cmds.push(["resource", "create", ids.fsLv(fs.name), "ocf:heartbeat:LVM-activate", `vgname=${vg}`, `lvname=${lv}`, "activation_mode=shared", "vg_access_mode=lvmlockd", "--group", ids.fsGroup(fs.name)]);
+  const device = resolveDevice(spec, fs.device);
+  if (device.kind === "lv" && spec.lvm.locking === "lvmlockd") {
+    cmds.push(["resource", "create", ids.fsLv(fs.name), "ocf:heartbeat:LVM-activate", `vgname=${device.vg}`, `lvname=${device.lv}`, "activation_mode=shared", "vg_access_mode=lvmlockd", "--group", ids.fsGroup(fs.name)]);
   }
   cmds.push([
     "resource", "create", ids.fsMount(fs.name), "ocf:heartbeat:Filesystem",
-    `device=${devicePath}`, `directory=${fs.mountpoint}`, "fstype=gfs2", `options=${fs.options.join(",")}`,
+    `device=${device.path}`, `directory=${fs.mountpoint}`, "fstype=gfs2", `options=${fs.options.join(",")}`,
     "op", "monitor", "interval=10s", `timeout=${recoveryMonitorTimeout(spec)}`, "on-fail=fence",
     "--group", ids.fsGroup(fs.name),
   ]);
