@@ -1,6 +1,6 @@
 import { resolveDevice } from "../spec/refs.js";
 import { secretCapableFenceOptions } from "../spec/fence-agents.js";
-import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec } from "../spec/types.js";
+import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec, Spec } from "../spec/types.js";
 import type { PcsDialect } from "./types.js";
 
 /**
@@ -144,7 +144,7 @@ function locking(spec: ConcreteSpec, d: PcsDialect): string[][] {
 }
 
 /** The DRBD resources a filesystem sits on (through its VG's PVs, or directly). */
-export function drbdUnder(spec: ConcreteSpec, fs: FilesystemSpec): string[] {
+export function drbdUnder(spec: Spec, fs: FilesystemSpec): string[] {
   const [a, b] = fs.device.split("/");
   if (a === "drbd" && b !== undefined) return [b];
   const vg = spec.lvm.volumeGroups.find((v) => v.name === a);

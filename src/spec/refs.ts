@@ -1,5 +1,5 @@
 import { InternalError } from "../errors.js";
-import type { ConcreteSpec } from "./types.js";
+import type { Spec } from "./types.js";
 
 /**
  * What a spec's device reference (`drbd/r0`, `vg_gfs/lv_data`) stands for, resolved once.
@@ -8,7 +8,7 @@ import type { ConcreteSpec } from "./types.js";
  */
 export type DeviceRef = { kind: "drbd"; resource: string; minor: number; path: string } | { kind: "lv"; vg: string; lv: string; path: string };
 
-export function resolveDevice(spec: ConcreteSpec, ref: string): DeviceRef {
+export function resolveDevice(spec: Spec, ref: string): DeviceRef {
   const [head, name] = ref.split("/");
   if (head === undefined || name === undefined || head === "" || name === "") throw unknown(ref);
   if (head !== "drbd") return { kind: "lv", vg: head, lv: name, path: `/dev/${head}/${name}` };
