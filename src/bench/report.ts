@@ -4,7 +4,8 @@
  * ratio to a baseline measured in the same run (see notes/bench.md). Pure: no I/O, no clock.
  */
 
-import type { BenchReport, Figure, NodeVersions, Ratio } from "./types.js";
+import type { StackVersions } from "../probes/node.js";
+import type { BenchReport, Figure, Ratio } from "./types.js";
 
 type Values = ReadonlyMap<string, number>;
 
@@ -278,7 +279,7 @@ export function formatTable(report: BenchReport): string {
 
 // --- JSON -------------------------------------------------------------------------------
 
-function orderedVersions(v: NodeVersions): NodeVersions {
+function orderedVersions(v: StackVersions): StackVersions {
   return { kernel: v.kernel, drbd: v.drbd, gfs2Utils: v.gfs2Utils, pacemaker: v.pacemaker, corosync: v.corosync };
 }
 

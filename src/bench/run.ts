@@ -1,15 +1,17 @@
-import { resolveDevice } from "../spec/refs.js";
 import { UnhealthyError } from "../errors.js";
+import { nodeReading, nodeReads, readingProblems } from "../health/read.js";
+import { healthyShape, type HealthyShape } from "../health/shape.js";
 import { drbdUnder } from "../plan/cib.js";
+import { gather } from "../probes/facts.js";
+import { stackVersions, versionsReads, type StackVersions } from "../probes/node.js";
 import { backingDisk, pythonFor } from "../spec/defaults.js";
 import { shipScript } from "../steps/scripts.js";
 import type { ConcreteSpec, FilesystemSpec, NodeSpec } from "../spec/types.js";
 import { mustExec } from "../transport/errors.js";
 import type { ExecResult, Transport } from "../transport/types.js";
-import { healthProblems, type Expectation, type NodeFacts } from "./health.js";
 import { parseFio, parseIperf3, parsePingPong, parsePingRtts, percentiles } from "./parse.js";
 import { ratios } from "./report.js";
-import type { BenchReport, Figure, FioSummary, NodeVersions } from "./types.js";
+import type { BenchReport, Figure, FioSummary } from "./types.js";
 import { combine, fioArgs, layoutArgs, WORKLOADS, workloadFigures, type Scenario, type WorkloadName } from "./workloads.js";
 
 export interface BenchOptions {
@@ -64,7 +66,7 @@ export function benchRun(o: BenchOptions): BenchRun {
   const resources = drbdUnder(o.spec, o.fs);
   const figures: Figure[] = [];
   const checks: BenchReport["checks"] = [];
-  const versions: Record<string, NodeVersions> = {};
+  const versions: Record<string, StackVersions> = {};
   const startedAt = o.now();
   let helper = "";
   let fileMib = 256;
@@ -82,9 +84,10 @@ export function benchRun(o: BenchOptions): BenchRun {
   const health: BenchPhase = {
     title: "health gate: DRBD, quorum, fencing, DLM, mount, lock table, journals",
     run: async () => {
-      const gate = await healthGate(o);
-      helper = gate.helper;
-      Object.assign(versions, gate.versions);
+      Object.assign(versions, await healthGate(o));
+      // The name carries the content hash, so it is the same path on every node.
+      const paths = await Promise.all(o.nodes.map((n) => shipScript({ t: transport(o, n), scripts: o.scripts }, "bench_node.py")));
+      helper = paths[0] ?? "";
       const avail = await mustExec(a, "df", ["--output=avail", "-k", o.fs.mountpoint]);
       const freeMib = Math.floor(Number(/\d+/.exec(avail.stdout.split("\n")[1] ?? "")?.[0] ?? "0") / 1024);
       // Three files (A's, B's, the shared one) with room to spare.
@@ -266,54 +269,41 @@ export function benchRun(o: BenchOptions): BenchRun {
   };
 }
 
+/** What the bench runs on the nodes that a node may lack. */
+const TOOLS = ["fio", "iperf3", "ping_pong", "ping"];
+
 /**
- * Facts from every reachable node judged against the spec; throws UnhealthyError naming each
- * problem (an unreachable node among them). Returns the helper script's path and the versions.
+ * Every node of the spec read in one batch and judged by the health rule status and
+ * fence-test use, with the bench's own tools; throws UnhealthyError naming each problem,
+ * worst first per node (an unreachable node among them). A benchmark of a degraded cluster
+ * measures the degradation (a resync, a missing peer), so the bench refuses rather than print
+ * numbers nobody should trust. Returns each node's versions, read in the same batch.
  */
-export async function healthGate(o: BenchOptions): Promise<{ helper: string; versions: Record<string, NodeVersions> }> {
-  const reachable = o.nodes.filter((n) => o.transports.has(n.name));
-  // The name carries the content hash, so it is the same path on every node.
-  const paths = await Promise.all(reachable.map((n) => shipScript({ t: transport(o, n), scripts: o.scripts }, "bench_node.py")));
-  const helper = paths[0] ?? "";
-  const device = resolveDevice(o.spec, o.fs.device).path;
-  const facts = new Map<string, NodeFacts>();
-  const versions: Record<string, NodeVersions> = {};
-  await Promise.all(
-    reachable.map(async (n) => {
-      const r = await mustExec(transport(o, n), pythonFor(o.spec.cluster.distro), [helper, "facts", o.fs.mountpoint, device, ...drbdUnder(o.spec, o.fs)], { timeoutMs: 300_000 });
-      const f = JSON.parse(r.stdout) as NodeFacts;
-      facts.set(n.name, f);
-      versions[n.name] = f.versions;
+export async function healthGate(o: BenchOptions): Promise<Record<string, StackVersions>> {
+  const shape: HealthyShape = { ...healthyShape(o.spec, o.fs), tools: { names: TOOLS, install: "set bench.enabled: true in the spec and run apply" } };
+  const versions: Record<string, StackVersions> = {};
+  const problems = await Promise.all(
+    o.spec.nodes.map(async ({ name }) => {
+      const t = o.transports.get(name);
+      if (!t) {
+        const why = o.unreachable.get(name) ?? "not connected";
+        return [`${name}: unreachable over SSH (${why.split("\n")[0] ?? why})`];
+      }
+      const f = await gather(t, [...nodeReads(shape), ...versionsReads()]);
+      versions[name] = stackVersions(f);
+      return readingProblems(nodeReading(f, shape), shape);
     }),
   );
-  const problems = [
-    ...[...o.unreachable].map(([node, why]) => `${node}: unreachable over SSH (${why.split("\n")[0] ?? why})`),
-    ...healthProblems(expectation(o), facts).filter((p) => !o.unreachable.has(p.slice(0, p.indexOf(":")))),
-  ];
-  if (problems.length > 0) {
-    throw new UnhealthyError(`the cluster is not healthy enough to benchmark:\n  ${problems.join("\n  ")}`, "fix these first (`gfsdeploy status`, `gfsdeploy apply`, or wait for a resync to finish), then run bench again");
+  if (problems.flat().length > 0) {
+    throw new UnhealthyError(`the cluster is not healthy enough to benchmark:\n  ${problems.flat().join("\n  ")}`, "fix these first (`gfsdeploy status`, `gfsdeploy apply`, or wait for a resync to finish), then run bench again");
   }
-  return { helper, versions };
+  return versions;
 }
 
 function transport(o: BenchOptions, n: NodeSpec): Transport {
   const t = o.transports.get(n.name);
   if (!t) throw new Error(`no connection to ${n.name}`);
   return t;
-}
-
-/** What the spec says this filesystem's cluster must look like before it is measured. */
-function expectation(o: BenchOptions): Expectation {
-  return {
-    nodes: o.spec.nodes.map((n) => n.name),
-    stonith: o.spec.stonith.enabled ? o.spec.stonith.devices.map((d) => d.name) : [],
-    resources: drbdUnder(o.spec, o.fs),
-    mountpoint: o.fs.mountpoint,
-    lockTable: `${o.spec.cluster.name}:${o.fs.name}`,
-    lockspace: o.fs.name,
-    journals: o.fs.journals,
-    options: o.fs.options,
-  };
 }
 
 /** `timeout` ends a run of ping_pong on purpose: its exit status 124 is the normal end. */

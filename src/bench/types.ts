@@ -3,6 +3,8 @@
  * Figure keys are stable: they are the JSON report's contract with whoever reads it later.
  */
 
+import type { StackVersions } from "../probes/node.js";
+
 export type Unit = "MiB/s" | "IOPS" | "us" | "ops/s" | "locks/s" | "count";
 
 /** One measured number. */
@@ -60,15 +62,6 @@ export interface PingPongSummary {
   dataIncrement?: number;
 }
 
-/** Versions of the stack on one node, as the node's own tools print them. */
-export interface NodeVersions {
-  kernel: string;
-  drbd: string;
-  gfs2Utils: string;
-  pacemaker: string;
-  corosync: string;
-}
-
 /** The whole result: what `--json FILE` writes (schema `gfsdeploy-bench/1`). */
 export interface BenchReport {
   schema: "gfsdeploy-bench/1";
@@ -83,7 +76,7 @@ export interface BenchReport {
   durationSeconds: number;
   /** The spec as validated (secret references only, never values). */
   spec: unknown;
-  versions: Record<string, NodeVersions>;
+  versions: Record<string, StackVersions>;
   figures: Figure[];
   ratios: Ratio[];
   /** Correctness gates the run checked, e.g. ping_pong data increment = number of nodes. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 
 import { UsageError } from "../errors.js";
 import { fenceTest, formatPhaseTable, type PhaseResult } from "../fence-test/run.js";
+import { healthyShape } from "../health/shape.js";
 import { compile } from "../plan/compile.js";
 import type { Plan } from "../plan/types.js";
 import type { Playbook } from "../playbook/types.js";
@@ -54,10 +55,8 @@ export async function runFenceTest(playbook: Playbook, file: string, flags: Fenc
   try {
     const results = await fenceTest({
       playbook,
-      nodes,
+      healthy: healthyShape(spec),
       target,
-      resources: spec.drbd.resources.map((r) => r.name),
-      mountpoints: spec.filesystems.map((f) => f.mountpoint),
       transports,
       connect: (name) => {
         if (!node || !spec.ssh.identityFile) throw new UsageError(`cannot reconnect to ${name}`, "set ssh.identityFile in the spec");

@@ -1,5 +1,6 @@
 import { formatSummary, parseSummary, SUMMARY_PATH } from "../bench/summary.js";
-import { readingProblems, readNode, type HealthyShape, type NodeReading } from "../health/read.js";
+import { readingProblems, readNode, type NodeReading } from "../health/read.js";
+import { healthyShape, type HealthyShape } from "../health/shape.js";
 import { loadSpec } from "../spec/load.js";
 import { isRole } from "../steps/crm.js";
 import { closeAll, connect } from "./live.js";
@@ -12,19 +13,13 @@ interface NodeState {
   mounts: string;
 }
 
-/** What the spec says a healthy cluster shows. */
-export interface StatusExpectation extends HealthyShape {
-  /** Fence devices that must be started; empty when the spec turns stonith off. */
-  fenceDevices: readonly string[];
-}
-
 /** One row of the table, in words. The mounts stay last: scripts match the row up to its end. */
 function row(r: NodeReading, mountpoints: readonly string[]): NodeState {
   const state = r.cluster;
   const cluster = !state ? "pacemaker down" : `${state.online.includes(r.node) ? "online" : "offline"}${state.quorate ? ", quorate" : ", NO QUORUM"}${state.failures.length ? `, ${state.failures.length} failed action(s)` : ""}`;
   const drbd = r.drbd.map((d) => `${d.resource} ${d.role ?? "down"} ${d.disk ?? "-"} ${d.connection ?? "-"}${d.syncPercent === undefined ? "" : ` (sync ${d.syncPercent.toFixed(1)}%)`}`);
-  const mounts = mountpoints.map((m) => `${m} ${r.gfs2Mounts.includes(m) ? "mounted" : "NOT MOUNTED"}`).join(", ");
-  return { node: r.node, cluster, drbd: drbd.join("; ") || "-", dlm: r.lockspaces.join(" ") || "no lockspaces", mounts: mounts || "-" };
+  const mounts = mountpoints.map((m) => `${m} ${r.gfs2Mounts.some((g) => g.mountpoint === m) ? "mounted" : "NOT MOUNTED"}`).join(", ");
+  return { node: r.node, cluster, drbd: drbd.join("; ") || "-", dlm: r.lockspaces.map((l) => l.name).join(" ") || "no lockspaces", mounts: mounts || "-" };
 }
 
 /**
@@ -54,13 +49,13 @@ function benchLine(lastBench: string | undefined): string {
 }
 
 /**
- * The screen `status` prints, and whether the cluster is healthy: every node sees every node
- * online with quorum and no failed actions, its DRBD resources Primary, UpToDate on both sides
- * and Connected, its filesystems mounted, and every fence device started. The last bench is
- * shown, not judged: it says how the cluster performed then, not how it is now.
+ * The screen `status` prints, and whether the cluster is healthy: the health rule finds
+ * nothing on any node (the rule fence-test and bench refuse by), and every fence device
+ * Pacemaker lists is started, the spec's or not. The last bench is shown, not judged: it says
+ * how the cluster performed then, not how it is now.
  */
-export function renderStatus(readings: readonly NodeReading[], expect: StatusExpectation, lastBench: string | undefined): { table: string; healthy: boolean } {
-  const rows = readings.map((r) => row(r, expect.mountpoints));
+export function renderStatus(readings: readonly NodeReading[], expect: HealthyShape, lastBench: string | undefined): { table: string; healthy: boolean } {
+  const rows = readings.map((r) => row(r, expect.filesystems.map((f) => f.mountpoint)));
   const header: NodeState = { node: "NODE", cluster: "CLUSTER", drbd: "DRBD (role disk connection)", dlm: "DLM LOCKSPACES", mounts: "GFS2" };
   const all = [header, ...rows];
   const keys = ["node", "cluster", "drbd", "dlm", "mounts"] as const;
@@ -77,17 +72,12 @@ export async function clusterStatus(file: string, acceptNewHostKeys: boolean): P
   // Status reads the nodes' own tools only, the same on every target: distro auto needs no answer here.
   const transports = await connect(loaded.spec, loaded.baseDir, acceptNewHostKeys);
   try {
-    const spec = loaded.spec;
-    const resources = spec.drbd.resources.map((r) => r.name);
-    const readings = await Promise.all([...transports.values()].map((t) => readNode(t, resources)));
+    const shape = healthyShape(loaded.spec);
+    const readings = await Promise.all([...transports.values()].map((t) => readNode(t, shape)));
     // connect() refuses unless every node answered, so the first transport is the first reachable node.
     const first = [...transports.values()][0];
     const lastBench = first ? (await first.readFile(SUMMARY_PATH))?.toString() : undefined;
-    return renderStatus(readings, {
-      nodes: spec.nodes.map((n) => n.name),
-      mountpoints: spec.filesystems.map((f) => f.mountpoint),
-      fenceDevices: spec.stonith.enabled ? spec.stonith.devices.map((d) => d.name) : [],
-    }, lastBench);
+    return renderStatus(readings, shape, lastBench);
   } finally {
     await closeAll(transports);
   }

@@ -1,5 +1,6 @@
 import { PlanError, tail } from "../errors.js";
 import { readingProblems, readNode } from "../health/read.js";
+import type { HealthyShape } from "../health/shape.js";
 import type { Playbook } from "../playbook/types.js";
 import type { Transport } from "../transport/types.js";
 
@@ -19,14 +20,10 @@ export interface PhaseResult {
 
 export interface FenceTestOptions {
   playbook: Playbook;
-  /** Every node of the spec, in its order. */
-  nodes: readonly string[];
   /** The node to fence. */
   target: string;
-  /** DRBD resource names. */
-  resources: readonly string[];
-  /** Mount points of the spec's GFS2 filesystems. */
-  mountpoints: readonly string[];
+  /** The spec's healthy cluster: every node in its order, its DRBD resources, fencing and GFS2 filesystems. */
+  healthy: HealthyShape;
   /** One open transport per node. The target's dies with it; `connect` makes a new one. */
   transports: ReadonlyMap<string, Transport>;
   connect: (node: string) => Transport;
@@ -62,7 +59,8 @@ export function fenceTestOrder(playbook: Playbook): FenceTestPhase[] {
  */
 export async function fenceTest(o: FenceTestOptions): Promise<PhaseResult[]> {
   const order = fenceTestOrder(o.playbook);
-  const survivor = o.nodes.find((n) => n !== o.target);
+  const { healthy } = o;
+  const survivor = healthy.nodes.find((n) => n !== o.target);
   if (survivor === undefined) throw new PlanError("a fence-test needs a node that survives", "run it on a cluster of two or more nodes");
   const transports = new Map(o.transports);
   const on = (node: string): Transport => {
@@ -70,7 +68,7 @@ export async function fenceTest(o: FenceTestOptions): Promise<PhaseResult[]> {
     if (!t) throw new Error(`no connection to ${node}`);
     return t;
   };
-  const healthy = { nodes: o.nodes, mountpoints: o.mountpoints };
+  const mountpoints = healthy.filesystems.map((f) => f.mountpoint);
 
   /** Polls `attempt` until it returns a detail line, or says what it last saw when time runs out. */
   const waitFor = async (what: string, attempt: () => Promise<{ done: true; detail: string } | { done: false; seen: string }>): Promise<[PhaseOutcome, string]> => {
@@ -87,13 +85,13 @@ export async function fenceTest(o: FenceTestOptions): Promise<PhaseResult[]> {
     health: async () => {
       const problems = (
         await Promise.all(
-          o.nodes.map(async (n) => {
+          healthy.nodes.map(async (n) => {
             const t = transports.get(n);
-            return t ? readingProblems(await readNode(t, o.resources), healthy) : [`${n}: not connected`];
+            return t ? readingProblems(await readNode(t, healthy), healthy) : [`${n}: not connected`];
           }),
         )
       ).flat();
-      return problems.length > 0 ? ["refused", `not fencing an unhealthy cluster: ${problems.join("; ")}`] : ["ok", `${o.nodes.length} nodes online, DRBD UpToDate and Connected, GFS2 mounted`];
+      return problems.length > 0 ? ["refused", `not fencing an unhealthy cluster: ${problems.join("; ")}`] : ["ok", `${healthy.nodes.length} nodes online, DRBD UpToDate and Connected, GFS2 mounted`];
     },
     fence: async () => {
       const r = await on(survivor).exec("pcs", ["stonith", "fence", o.target]);
@@ -101,14 +99,14 @@ export async function fenceTest(o: FenceTestOptions): Promise<PhaseResult[]> {
     },
     "recover-survivor": () =>
       waitFor(`${survivor} writing to GFS2`, async () => {
-        for (const m of o.mountpoints) {
+        for (const m of mountpoints) {
           const file = `${m}/.gfsdeploy-fence-test-${o.runId}`;
           // conv=fsync: the write reaches the disk, which needs the DLM recovered and the target's journal replayed.
           const write = await on(survivor).exec("dd", ["if=/dev/zero", `of=${file}`, "bs=4096", "count=1", "conv=fsync"], { timeoutMs: 30_000 });
           await on(survivor).exec("rm", ["-f", file]);
           if (write.code !== 0) return { done: false, seen: `${m}: ${tail(write.stderr, 1) || `dd exited ${write.code}`}` };
         }
-        return { done: true, detail: `${survivor} wrote and fsynced on ${o.mountpoints.join(", ") || "(no filesystems)"}` };
+        return { done: true, detail: `${survivor} wrote and fsynced on ${mountpoints.join(", ") || "(no filesystems)"}` };
       }),
     rejoin: () =>
       waitFor(`${o.target} back in the cluster`, async () => {
@@ -117,7 +115,7 @@ export async function fenceTest(o: FenceTestOptions): Promise<PhaseResult[]> {
           const t = o.connect(o.target);
           await transports.get(o.target)?.close();
           transports.set(o.target, t);
-          const problems = readingProblems(await readNode(t, o.resources), healthy);
+          const problems = readingProblems(await readNode(t, healthy), healthy);
           return problems.length === 0 ? { done: true, detail: `${o.target} online, DRBD UpToDate/UpToDate Connected, GFS2 mounted` } : { done: false, seen: problems.join("; ") };
         } catch (e) {
           return { done: false, seen: `${o.target} unreachable (${e instanceof Error ? e.message.split("\n")[0] : String(e)})` };

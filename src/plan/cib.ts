@@ -1,6 +1,6 @@
 import { resolveDevice } from "../spec/refs.js";
 import { secretCapableFenceOptions } from "../spec/fence-agents.js";
-import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec, VolumeGroupSpec } from "../spec/types.js";
+import type { ConcreteSpec, FenceDeviceSpec, FilesystemSpec, Spec, VolumeGroupSpec } from "../spec/types.js";
 import type { PcsDialect } from "./types.js";
 
 /**
@@ -144,7 +144,7 @@ function locking(spec: ConcreteSpec, d: PcsDialect): string[][] {
 }
 
 /** The DRBD resources a filesystem sits on (through its VG's PVs, or directly). */
-export function drbdUnder(spec: ConcreteSpec, fs: FilesystemSpec): string[] {
+export function drbdUnder(spec: Spec, fs: FilesystemSpec): string[] {
   const device = resolveDevice(spec, fs.device);
   if (device.kind === "drbd") return [device.resource];
   // resolveDevice found the LV in this VG; the rules allow only `drbd/NAME` as its PVs.

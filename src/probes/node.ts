@@ -93,6 +93,19 @@ export function clusterState(f: Facts): ClusterState | undefined {
   return r.code === 0 ? parseCrmMon(r.stdout) : undefined;
 }
 
+/**
+ * Why crm_mon gave no state (from clusterReads), or undefined when it did: its exit status
+ * and, in XML mode, its last error from the XML it prints on stdout (the one that says what
+ * failed, e.g. `Connection to cluster failed: Connection refused`).
+ */
+export function clusterSilence(f: Facts): string | undefined {
+  const r = f.exec("crm_mon", "-1", "--output-as=xml");
+  if (r.code === 0) return undefined;
+  const errors = [...r.stdout.matchAll(/<error>(?:crm_mon: )?([^<]*)<\/error>/g)].map((m) => m[1]?.trim());
+  const last = errors.at(-1);
+  return `crm_mon exited ${r.code}${last ? `: ${last}` : ""}`;
+}
+
 /** Running corosync's cluster name and ring0 addresses, or undefined when corosync is down. */
 export const corosyncReads = (): Read[] => [execRead("systemctl", "is-active", "corosync"), execRead("corosync-cmapctl", "-g", "totem.cluster_name"), execRead("corosync-cmapctl", "-b", "nodelist.node")];
 
@@ -102,6 +115,84 @@ export function runningCorosync(f: Facts): { name: string; addresses: string[] }
   const nodes = f.exec("corosync-cmapctl", "-b", "nodelist.node").stdout;
   const addresses = [...nodes.matchAll(/ring0_addr \(str\) = (\S+)/g)].map((m) => m[1] as string).sort();
   return { name, addresses };
+}
+
+/** The DLM lockspaces this node has joined, each with its members' node ids; none when dlm_controld is not running. */
+export const lockspacesReads = (): Read[] => [execRead("dlm_tool", "ls")];
+export function lockspaces(f: Facts): { name: string; members: string[] }[] {
+  const r = f.exec("dlm_tool", "ls");
+  if (r.code !== 0) return [];
+  // One block per lockspace, each opened by its `name` line. A membership change under way
+  // adds `new members`, which is not yet the membership.
+  return r.stdout.split(/\n(?=name\s)/).flatMap((block) => {
+    const name = /^name\s+(\S+)/m.exec(block)?.[1];
+    const members = (/^members\s+(.*)$/m.exec(block)?.[1] ?? "").trim().split(/\s+/).filter(Boolean);
+    return name === undefined ? [] : [{ name, members }];
+  });
+}
+
+const gfs2MountList = execRead("findmnt", "-n", "-P", "-t", "gfs2", "-o", "TARGET,OPTIONS");
+
+/** Every GFS2 filesystem mounted here, with the options it is mounted with. */
+export const gfs2MountsReads = (): Read[] => [gfs2MountList];
+export function gfs2Mounts(f: Facts): { mountpoint: string; options: string[] }[] {
+  const r = f.get(gfs2MountList);
+  // findmnt exits 1 when nothing matches. -P quotes each value and writes a quote inside one
+  // (and any other special byte) as \xHH, so a mount point with spaces stays one value.
+  if (r.code !== 0) return [];
+  const unescape = (value: string) => value.replace(/\\x([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return r.stdout.split("\n").flatMap((line) => {
+    const fields = new Map([...line.matchAll(/([A-Z]+)="([^"]*)"/g)].map((m) => [m[1], unescape(m[2] ?? "")]));
+    const target = fields.get("TARGET");
+    return target === undefined ? [] : [{ mountpoint: target, options: (fields.get("OPTIONS") ?? "").split(",").filter(Boolean) }];
+  });
+}
+
+// POSIX `command -v`, not which(1): minimal installs lack which.
+const missingToolsRead = (tools: readonly string[]) => execRead("sh", "-c", 'for t in "$@"; do command -v "$t" >/dev/null || echo "$t"; done', "sh", ...tools);
+
+/** Which of `tools` this node lacks on its PATH, asked of one shell. */
+export const toolsReads = (tools: readonly string[]): Read[] => (tools.length === 0 ? [] : [missingToolsRead(tools)]);
+export function missingTools(f: Facts, tools: readonly string[]): string[] {
+  if (tools.length === 0) return [];
+  const r = f.get(missingToolsRead(tools));
+  // With no shell to ask, none of them can be run either.
+  return r.code === 0 ? r.stdout.split("\n").filter(Boolean) : [...tools];
+}
+
+/** Versions of the stack on one node, as the node's own tools print them. */
+export interface StackVersions {
+  kernel: string;
+  drbd: string;
+  gfs2Utils: string;
+  pacemaker: string;
+  corosync: string;
+}
+
+const versionCommands = {
+  kernel: execRead("uname", "-r"),
+  drbd: execRead("drbdadm", "--version"),
+  gfs2Utils: execRead("mkfs.gfs2", "-V"),
+  pacemaker: execRead("pacemakerd", "--version"),
+  corosync: execRead("corosync", "-v"),
+};
+
+export const versionsReads = (): Read[] => [fileRead("/proc/drbd"), ...Object.values(versionCommands)];
+export function stackVersions(f: Facts): StackVersions {
+  // The first line of what the tool printed, on whichever stream it chose.
+  const firstLine = (read: Read) => {
+    const r = f.get(read);
+    return (r.code === 0 ? (r.stdout.trim() || r.stderr.trim()).split("\n")[0] : undefined) || "unknown";
+  };
+  return {
+    kernel: firstLine(versionCommands.kernel),
+    // The running module's when one is loaded: drbd-utils is versioned apart from it (9.22
+    // beside Debian 12's 8.4 module).
+    drbd: f.file("/proc/drbd")?.split("\n")[0]?.trim() || firstLine(versionCommands.drbd),
+    gfs2Utils: firstLine(versionCommands.gfs2Utils),
+    pacemaker: firstLine(versionCommands.pacemaker),
+    corosync: firstLine(versionCommands.corosync),
+  };
 }
 
 /** GFS2 mounted at `mountpoint` here, as the kernel sees it. */

@@ -1,5 +1,5 @@
 import { InternalError } from "../errors.js";
-import type { ConcreteSpec, DrbdResourceSpec, FilesystemSpec, LogicalVolumeSpec, NodeSpec, VolumeGroupSpec } from "./types.js";
+import type { ConcreteSpec, DrbdResourceSpec, FilesystemSpec, LogicalVolumeSpec, NodeSpec, Spec, VolumeGroupSpec } from "./types.js";
 
 /**
  * What a spec's device reference (`drbd/r0`, `vg_gfs/lv_data`) stands for, resolved once.
@@ -10,7 +10,7 @@ export type DeviceRef = { kind: "drbd"; resource: string; minor: number; path: s
 export type DrbdRef = Extract<DeviceRef, { kind: "drbd" }>;
 export type LvRef = Extract<DeviceRef, { kind: "lv" }>;
 
-export function resolveDevice(spec: ConcreteSpec, ref: string): DeviceRef {
+export function resolveDevice(spec: Spec, ref: string): DeviceRef {
   const [head, name] = ref.split("/");
   if (head === undefined || name === undefined || head === "" || name === "") throw unknown(ref);
   if (head !== "drbd") {

@@ -1,83 +1,20 @@
 #!/usr/bin/python3
-"""gfsdeploy bench, the node side: facts for the health gate and the measurements that
-need a loop on the node itself (one SSH round trip per measurement, not per operation).
+"""gfsdeploy bench, the node side: the measurements that need a loop on the node itself (one
+SSH round trip per measurement, not per operation). The health gate reads the nodes like
+every other command, through gfsdeploy's read batch.
 
-  bench_node.py facts MOUNTPOINT DEVICE RESOURCE...   JSON: cluster, DRBD, DLM, mount, versions
   bench_node.py coherence lead|echo DIR ROUNDS SECONDS
   bench_node.py meta DIR PREFIX COUNT
 
-It runs in the interpreter pcs runs on, Python 2.7 (EL7) to 3.12, so it keeps to what all of
+It runs in the interpreter pcs runs on, Python 2.7 (EL7) to 3.13, so it keeps to what all of
 them have.
 """
 import json
 import os
-import re
-import subprocess
 import sys
-import threading
 import time
 
-try:
-    from shutil import which
-except ImportError:  # Python 2
-    from distutils.spawn import find_executable as which
-
 clock = getattr(time, "monotonic", time.time)
-
-
-def out(argv):
-    try:
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    except OSError as e:
-        return {"code": 127, "text": str(e)}
-    # A hung tool (crm_mon on a node losing quorum) must not hang the bench.
-    timer = threading.Timer(120, process.kill)
-    timer.start()
-    try:
-        text = process.communicate()[0]
-    finally:
-        timer.cancel()
-    return {"code": process.returncode, "text": text.decode("utf-8", "replace").strip()}
-
-
-def first_line(argv):
-    r = out(argv)
-    return r["text"].splitlines()[0] if r["code"] == 0 and r["text"] else "unknown"
-
-
-def drbd_version():
-    try:
-        with open("/proc/drbd") as f:
-            return f.readline().strip()
-    except (IOError, OSError):
-        return first_line(["drbdadm", "--version"])
-
-
-def facts(mountpoint, device, resources):
-    drbd = {}
-    for r in resources:
-        # A resource that is down makes drbdadm print a kernel error instead of a state: empty.
-        drbd[r] = {}
-        for k in ("role", "dstate", "cstate"):
-            state = out(["drbdadm", k, r])
-            drbd[r][k] = state["text"] if state["code"] == 0 else ""
-    journals = out(["gfs2_edit", "-p", "journals", device])
-    return {
-        "crm_mon": out(["crm_mon", "-1", "--output-as=xml"]),
-        "drbd": drbd,
-        "dlm": out(["dlm_tool", "ls"]),
-        "mount": out(["findmnt", "-n", "-o", "SOURCE,FSTYPE,OPTIONS", "-M", mountpoint]),
-        "tunegfs2": out(["tunegfs2", "-l", device]),
-        "tools": {t: which(t) is not None for t in ("fio", "iperf3", "ping_pong", "ping")},
-        "journals": sum(1 for line in journals["text"].splitlines() if re.match(r"journal[0-9]", line)) if journals["code"] == 0 else -1,
-        "versions": {
-            "kernel": os.uname()[2],
-            "drbd": drbd_version(),
-            "gfs2Utils": first_line(["mkfs.gfs2", "-V"]),
-            "pacemaker": first_line(["pacemakerd", "--version"]),
-            "corosync": first_line(["corosync", "-v"]),
-        },
-    }
 
 
 def read_round(path):
@@ -145,9 +82,7 @@ def meta(directory, prefix, count):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "facts":
-        print(json.dumps(facts(argv[1], argv[2], argv[3:])))
-    elif len(argv) == 5 and argv[0] == "coherence" and argv[1] in ("lead", "echo"):
+    if len(argv) == 5 and argv[0] == "coherence" and argv[1] in ("lead", "echo"):
         coherence(argv[1], argv[2], int(argv[3]), float(argv[4]))
     elif len(argv) == 4 and argv[0] == "meta":
         meta(argv[1], argv[2], int(argv[3]))

@@ -1,18 +1,14 @@
-import { readFileSync } from "node:fs";
-
 import { describe, expect, it } from "vitest";
 
 import { summarize } from "../../../src/bench/summary.js";
-import type { NodeFacts } from "../../../src/bench/health.js";
-import { renderStatus, type StatusExpectation } from "../../../src/cli/status.js";
+import { renderStatus } from "../../../src/cli/status.js";
 import type { NodeReading } from "../../../src/health/read.js";
 import { parseCrmMon } from "../../../src/steps/crm.js";
 import { sampleReport } from "../bench/sample-report.js";
+import { HEALTHY, SHAPE } from "../health/healthy-node.js";
 
 /** crm_mon XML recorded on the converged test bed: both nodes online, sbd-fence Started on node1. */
-const MON = (JSON.parse(readFileSync(new URL("../../fixtures/bench-facts/healthy-node1.json", import.meta.url), "utf8")) as NodeFacts).crm_mon.text;
-
-const EXPECT: StatusExpectation = { nodes: ["node1", "node2"], mountpoints: ["/srv/data"], fenceDevices: ["sbd-fence"] };
+const MON = HEALTHY.crmMon;
 
 /** A healthy node's reading, with `edit` applied. */
 function reading(node: string, edit: (r: NodeReading) => void = () => undefined, mon = MON): NodeReading {
@@ -20,15 +16,17 @@ function reading(node: string, edit: (r: NodeReading) => void = () => undefined,
     node,
     cluster: parseCrmMon(mon),
     drbd: [{ resource: "r0", role: "Primary/Primary", disk: "UpToDate/UpToDate", connection: "Connected" }],
-    lockspaces: ["data", "lvm_vg_gfs", "lvm_global"],
-    gfs2Mounts: ["/srv/data"],
+    lockspaces: ["data", "lvm_vg_gfs", "lvm_global"].map((name) => ({ name, members: ["1", "2"] })),
+    gfs2Mounts: [{ mountpoint: "/srv/data", options: ["rw", "noatime", "rgrplvb"] }],
+    devices: [{ device: "/dev/vg_gfs/lv_data", lockTable: "gfstest:data", journals: 2 }],
+    missingTools: [],
   };
   edit(r);
   return r;
 }
 
 function status(readings: NodeReading[], lastBench?: string) {
-  return renderStatus(readings, EXPECT, lastBench);
+  return renderStatus(readings, SHAPE, lastBench);
 }
 
 describe("status screen", () => {
@@ -50,7 +48,7 @@ describe("status screen", () => {
   });
 
   it("counts a fence device the spec names but Pacemaker lacks as not started", () => {
-    const { table, healthy } = renderStatus([reading("node1"), reading("node2")], { ...EXPECT, fenceDevices: ["sbd-fence", "ipmi-node2"] }, undefined);
+    const { table, healthy } = renderStatus([reading("node1"), reading("node2")], { ...SHAPE, fenceDevices: ["sbd-fence", "ipmi-node2"] }, undefined);
     expect(table).toMatch(/^stonith: sbd-fence started on node1; ipmi-node2 NOT STARTED$/m);
     expect(healthy).toBe(false);
   });
@@ -77,6 +75,11 @@ describe("status screen", () => {
     const { table, healthy } = status([reading("node1", (r) => delete r.cluster), reading("node2", (r) => delete r.cluster)]);
     expect(table).toMatch(/^node1\s+pacemaker down\s/m);
     expect(table).toMatch(/^stonith: unknown \(pacemaker is not answering\)$/m);
+    expect(healthy).toBe(false);
+  });
+
+  it("judges by the rule fence-test and bench refuse by: a filesystem's lockspace short of a node is unhealthy", () => {
+    const { healthy } = status([reading("node1", (r) => (r.lockspaces = [{ name: "data", members: ["1"] }])), reading("node2")]);
     expect(healthy).toBe(false);
   });
 

@@ -66,7 +66,9 @@ class ClusterModel {
     t.on(["drbdadm", "dstate", "r0"], field("disk"));
     t.on(["drbdadm", "cstate", "r0"], field("connection"));
     t.on(["dlm_tool", "ls"], () => (alive(), ok("name data\nmembers 1 2\n")));
-    t.on(["findmnt", "-n", "-t", "gfs2", "-o", "TARGET"], () => (alive(), this.node(host).mounted ? ok("/mnt/data\n") : exitWith(1)));
+    t.on(["findmnt", "-n", "-P", "-t", "gfs2", "-o", "TARGET,OPTIONS"], () => (alive(), this.node(host).mounted ? ok('TARGET="/mnt/data" OPTIONS="rw,noatime"\n') : exitWith(1)));
+    t.on(["tunegfs2", "-l", "/dev/vg_data/lv_data"], () => (alive(), ok("Lock protocol: lock_dlm\nLock table: lab:data\n")));
+    t.on(["gfs2_edit", "-p", "journals", "/dev/vg_data/lv_data"], () => (alive(), ok("journal0: 0x12    32MB clean.\njournal1: 0x2027  32MB clean.\n")));
     t.on(["pcs", "stonith", "fence", "node2"], () => {
       alive();
       if (this.fenceExit !== 0) return exitWith(this.fenceExit, "Error: unable to fence 'node2'\n");
@@ -99,10 +101,8 @@ function setUp(edit: (m: ClusterModel) => void = () => undefined, overrides: Par
   const verifiedWith: Transport[][] = [];
   const options: FenceTestOptions = {
     playbook,
-    nodes,
+    healthy: { nodes, resources: ["r0"], fenceDevices: [], filesystems: [{ mountpoint: "/mnt/data", device: "/dev/vg_data/lv_data", lockTable: "lab:data", lockspace: "data", options: ["noatime"] }] },
     target: "node2",
-    resources: ["r0"],
-    mountpoints: ["/mnt/data"],
     transports,
     connect: (node) => {
       model.connects++;
@@ -154,7 +154,7 @@ describe("fenceTest", () => {
     const results = await fenceTest(run.options);
     expect(results.map((r) => r.outcome)).toEqual(["refused", "skipped", "skipped", "skipped", "skipped"]);
     expect(results[0]?.detail).toBe(
-      "not fencing an unhealthy cluster: node2: DRBD r0 is Secondary/Primary, not Primary; node2: DRBD r0 disks are Inconsistent/UpToDate, not UpToDate/UpToDate; node2: DRBD r0 is SyncTarget, not Connected",
+      "not fencing an unhealthy cluster: node2: DRBD r0 is SyncTarget, not Connected (a resync is running); node2: DRBD r0 is Secondary/Primary, not Primary; node2: DRBD r0 disks are Inconsistent/UpToDate, not UpToDate/UpToDate",
     );
     expect(fenceCalls(run)).toEqual([]);
   });
@@ -163,7 +163,7 @@ describe("fenceTest", () => {
     const run = setUp((m) => (m.node("node1").mounted = false));
     run.options.transports = new Map([["node1", run.transports.get("node1") as FakeTransport]]);
     const results = await fenceTest(run.options);
-    expect(results[0]).toMatchObject({ outcome: "refused", detail: "not fencing an unhealthy cluster: node1: /mnt/data is not mounted; node2: not connected" });
+    expect(results[0]).toMatchObject({ outcome: "refused", detail: "not fencing an unhealthy cluster: node1: /mnt/data is not a mounted GFS2 filesystem; node2: not connected" });
     expect(fenceCalls(run)).toEqual([]);
   });
 
