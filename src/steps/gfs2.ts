@@ -27,7 +27,9 @@ export const mkfsGfs2: StepHandler<"mkfs-gfs2"> = {
   async apply(step, ctx) {
     const p = step.params;
     await runAll(ctx, p.activate);
-    // The device may only now be active here: it is judged again as it is now, and a GFS2
+    // The one refusal apply may still make (see RefusedError): an inactive shared LV has no
+    // device node, so neither plan nor the runner's last look can read its bytes, and reads
+    // may not activate it. Activated now, it is judged again by this same check, and a GFS2
     // made by an earlier run is kept.
     const now = mkfsGfs2.check(step, await ctx.read(mkfsReads(p.device)), envOf(ctx));
     if (now.status === "ok") return { kept: `${p.device} already holds GFS2 ${p.lockTable}, kept (activated here to look)` };
