@@ -2,10 +2,11 @@
  * What a run knows of a node: the results of read-only commands and file reads, gathered in
  * one batch per node (transport/batch.ts) and kept as data. Checks are pure functions of it;
  * the only place that reads a node is gather() here. A Facts becomes plain JSON (`toJson`),
- * which `plan --record-facts` writes.
+ * which `plan --record-facts` writes, and comes back from it (`fromJson`), so checks can be
+ * tested on what real nodes said.
  */
 
-import { InternalError } from "../errors.js";
+import { InternalError, UsageError } from "../errors.js";
 import type { BatchCommand } from "../transport/batch.js";
 import type { Argv } from "../transport/file-commands.js";
 import { quoteCommand } from "../transport/quote.js";
@@ -39,6 +40,24 @@ export class Facts {
     readonly host: string,
     private readonly results: ReadonlyMap<string, ExecResult>,
   ) {}
+
+  /**
+   * Facts as `plan --record-facts` wrote them. A recording made under another FACTS_SCHEMA is
+   * refused: the same read may have meant something else then.
+   */
+  static fromJson(json: unknown, source: string): Facts {
+    const again = `record them again: gfsdeploy plan --record-facts DIR SPEC`;
+    const { schema, host, reads } = (json ?? {}) as Partial<Record<keyof FactsJson, unknown>>;
+    if (schema !== FACTS_SCHEMA) throw new UsageError(`${source}: recorded facts of schema ${JSON.stringify(schema)}; this gfsdeploy reads schema ${FACTS_SCHEMA}`, again);
+    if (typeof host !== "string" || typeof reads !== "object" || reads === null) throw new UsageError(`${source}: not recorded facts (a host and its reads)`, again);
+    const results = new Map<string, ExecResult>();
+    for (const [key, r] of Object.entries(reads)) {
+      const { code, stdout, stderr } = (r ?? {}) as Partial<Record<keyof ExecResult, unknown>>;
+      if (typeof code !== "number" || typeof stdout !== "string" || typeof stderr !== "string") throw new UsageError(`${source}: the result of ${key} has no exit code, stdout and stderr`, again);
+      results.set(key, { code, stdout, stderr });
+    }
+    return new Facts(host, results);
+  }
 
   toJson(): FactsJson {
     // Without the timings: recorded facts are what the node said, the same on every run.

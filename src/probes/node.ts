@@ -86,6 +86,13 @@ const drbdPrimitive = (resource: string) => execRead("cibadmin", "--query", "--s
 export const managedReads = (resource: string): Read[] => [drbdPrimitive(resource)];
 export const managedByPacemaker = (f: Facts, resource: string): boolean => f.get(drbdPrimitive(resource)).code === 0;
 
+const otherDrbdPrimitive = (resource: string, ours: string) =>
+  execRead("cibadmin", "--query", "--scope", "resources", "--xpath", `//primitive[@type='drbd'][@id!='${ours}']/instance_attributes/nvpair[@name='drbd_resource'][@value='${resource}']`);
+
+/** Pacemaker owns the resource through a primitive other than `ours`: one gfsdeploy did not make and does not remove. */
+export const managedElsewhereReads = (resource: string, ours: string): Read[] => [otherDrbdPrimitive(resource, ours)];
+export const managedElsewhere = (f: Facts, resource: string, ours: string): boolean => f.get(otherDrbdPrimitive(resource, ours)).code === 0;
+
 /** What crm_mon says of the cluster, or undefined when Pacemaker does not answer here. */
 export const clusterReads = (): Read[] => [execRead("crm_mon", "-1", "--output-as=xml")];
 export function clusterState(f: Facts): ClusterState | undefined {

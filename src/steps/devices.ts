@@ -13,7 +13,12 @@ export function guardDevice(f: Facts, env: CheckEnv, device: string, action: str
   return { status: "refuse", reason: `${device} on ${env.host} already holds ${found}; ${action} would destroy it`, hint: `move the data away, or pass --force-device ${device} to overwrite it on purpose` };
 }
 
-/** A refusal that only apply can discover (a grow that found no room after all). */
+/**
+ * A check's refusal that apply carries out. Refusals are check results, shown by `plan` and
+ * judged again by the runner's last look before a destructive apply, so only one step throws
+ * this: mkfs-gfs2, which must activate an inactive shared LV before any read can see its bytes
+ * and then runs its own check again on what it sees (test/unit/steps/purity.test.ts holds it to that).
+ */
 export class RefusedError extends Error {
   constructor(readonly result: Extract<CheckResult, { status: "refuse" }>) {
     super(result.reason);

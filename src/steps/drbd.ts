@@ -1,7 +1,8 @@
+import { StepNotConvergedError } from "../errors.js";
 import type { Facts, Read } from "../probes/facts.js";
 import { deviceBytes, deviceBytesReads, drbdReads, drbdState, isUp, managedByPacemaker, managedReads, signature, signatureReads } from "../probes/node.js";
 import type { DrbdDialect } from "../spec/types.js";
-import { guardDevice, RefusedError } from "./devices.js";
+import { guardDevice } from "./devices.js";
 import { formatBytes } from "./sizes.js";
 import type { StepHandler } from "./types.js";
 import { pollUntil, runAll } from "./util.js";
@@ -111,14 +112,16 @@ export const resize: StepHandler<"drbd-resize"> = {
   async apply(step, ctx) {
     const p = step.params;
     await runAll(ctx, p.commands);
-    // DRBD grows to the smallest backing disk of all nodes and says nothing when that is the old size.
+    // DRBD grows to the smallest backing disk of all nodes and says nothing when that is the old
+    // size. The check could not have known: a step judges its own node's facts, and the peers'
+    // disks are not among them. So this is no refusal but a resize that did not take, told with
+    // its cause rather than left for the runner to report as a step that did not converge.
     const s = drbdSizes(await ctx.read(sizesReads(p)), p);
     if (!("why" in s) && s.room - s.used >= resizeSlack(s.backing)) {
-      throw new RefusedError({
-        status: "refuse",
-        reason: `${p.device} is still ${formatBytes(s.used)} after drbdadm resize ${p.resource}: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown`,
-        hint: `grow ${p.resource}'s backing disk on every node (drbd.resources[].disk or disks in the spec), then apply again`,
-      });
+      throw new StepNotConvergedError(
+        `${p.device} is still ${formatBytes(s.used)} after drbdadm resize ${p.resource}: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown`,
+        `grow ${p.resource}'s backing disk on every node (drbd.resources[].disk or disks in the spec), then apply again`,
+      );
     }
   },
 };

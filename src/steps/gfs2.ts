@@ -27,7 +27,9 @@ export const mkfsGfs2: StepHandler<"mkfs-gfs2"> = {
   async apply(step, ctx) {
     const p = step.params;
     await runAll(ctx, p.activate);
-    // The device may only now be active here: it is judged again as it is now, and a GFS2
+    // The one refusal apply may still make (see RefusedError): an inactive shared LV has no
+    // device node, so neither plan nor the runner's last look can read its bytes, and reads
+    // may not activate it. Activated now, it is judged again by this same check, and a GFS2
     // made by an earlier run is kept.
     const now = mkfsGfs2.check(step, await ctx.read(mkfsReads(p.device)), envOf(ctx));
     if (now.status === "ok") return { kept: `${p.device} already holds GFS2 ${p.lockTable}, kept (activated here to look)` };
@@ -49,14 +51,14 @@ function notGfs2Here(f: Facts, env: { host: string }, device: string): Extract<C
   return undefined;
 }
 
-/** gfs2_grow and gfs2_jadd work only through a mount, and skip a path that is not one (exit 0). */
-function assertMounted(f: Facts, host: string, mountpoint: string, tool: string): void {
-  if (gfs2Mounted(f, mountpoint)) return;
-  throw new RefusedError({
-    status: "refuse",
-    reason: `${mountpoint} is not mounted on ${host}: ${tool} works only on a mounted GFS2`,
-    hint: "start the filesystem clone on that node (pcs status says why it stopped), then apply again",
-  });
+/**
+ * Why `tool` cannot run here yet, if the filesystem is not mounted: gfs2_grow and gfs2_jadd
+ * work only through a mount, and skip a path that is not one (exit 0). Pending, not refused:
+ * these steps come after the wait for the filesystem clone on every node, which in a plan may
+ * still be to come; in apply, where that wait is done, the runner fails the step with this why.
+ */
+function notMountedHere(f: Facts, env: { host: string }, mountpoint: string, tool: string): string | undefined {
+  return gfs2Mounted(f, mountpoint) ? undefined : `${tool} waits for ${mountpoint} to be mounted on ${env.host} (it works only through the mount)`;
 }
 
 /**
@@ -80,11 +82,12 @@ export const gfs2Grow: StepHandler<"gfs2-grow"> = {
     const planned = p.lvSize === undefined ? 0 : (sizeBytes(p.lvSize) ?? 0);
     if (Math.max(device, planned) - end < MIN_GROWTH) return { status: "ok" };
     const size = device - end >= MIN_GROWTH ? `is ${formatBytes(device)}` : `will be ${p.lvSize ?? ""} after lvextend`;
-    const later = gfs2Mounted(f, p.mountpoint) ? "" : ` (once mounted on ${env.host})`;
-    return { status: "change", reason: `gfs2_grow ${p.mountpoint}${later}: ${p.device} ${size}, the filesystem ${formatBytes(end)}` };
+    const growth = `${p.device} ${size}, the filesystem ${formatBytes(end)}`;
+    const unmounted = notMountedHere(f, env, p.mountpoint, "gfs2_grow");
+    if (unmounted) return { status: "pending", why: `${unmounted}: ${growth}` };
+    return { status: "change", reason: `gfs2_grow ${p.mountpoint}: ${growth}` };
   },
-  async apply(step, ctx, f) {
-    assertMounted(f, ctx.t.host, step.params.mountpoint, "gfs2_grow");
+  async apply(step, ctx) {
     await runAll(ctx, step.params.commands);
   },
 };
@@ -108,15 +111,16 @@ export const gfs2Journals: StepHandler<"gfs2-journals"> = {
     // A journal keeps the size it was made with: a new journalSize reaches added journals only.
     const kept = existing.some((mb) => mb !== p.journalSizeMb) ? `existing journals keep ${existing.join(", ")} MB` : undefined;
     if (sizes.length < p.journals) {
-      const later = gfs2Mounted(f, p.mountpoint) ? "" : `, once mounted on ${env.host}`;
-      return { status: "change", reason: `gfs2_jadd -j ${p.journals - sizes.length} -J ${p.journalSizeMb} ${p.mountpoint}: ${sizes.length} → ${p.journals} journals${kept ? `; ${kept}` : ""}${later}` };
+      const added = `${sizes.length} → ${p.journals} journals${kept ? `; ${kept}` : ""}`;
+      const unmounted = notMountedHere(f, env, p.mountpoint, "gfs2_jadd");
+      if (unmounted) return { status: "pending", why: `${unmounted}: ${added}` };
+      return { status: "change", reason: `gfs2_jadd -j ${p.journals - sizes.length} -J ${p.journalSizeMb} ${p.mountpoint}: ${added}` };
     }
     if (kept) return { status: "ok", note: `journalSize ${p.journalSizeMb}M is not applied: ${kept} (GFS2 cannot resize a journal); only journals added later get ${p.journalSizeMb} MB` };
     return { status: "ok" };
   },
   async apply(step, ctx, f) {
     const p = step.params;
-    assertMounted(f, ctx.t.host, p.mountpoint, "gfs2_jadd");
     const have = journalSizes(f, p.device)?.length ?? p.journals;
     if (have < p.journals) await run(ctx, "gfs2_jadd", ["-j", String(p.journals - have), "-J", String(p.journalSizeMb), p.mountpoint]);
   },

@@ -4,9 +4,9 @@
  */
 import { execRead, type Facts, type Read } from "../probes/facts.js";
 import { activeLvs, activeLvsReads, isPv, lockspaceReads, lockspaceStarted, pvReads, vgExists, vgReads } from "../probes/lvm.js";
-import { clusterReads, clusterState, drbdReads, drbdState, fileExists, fileExistsReads, gfs2Mounted, isUp, managedByPacemaker, managedReads, mountReads, signature, signatureReads, unitReads, unitState } from "../probes/node.js";
+import { clusterReads, clusterState, drbdReads, drbdState, fileExists, fileExistsReads, gfs2Mounted, isUp, managedByPacemaker, managedElsewhere, managedElsewhereReads, managedReads, mountReads, signature, signatureReads, unitReads, unitState } from "../probes/node.js";
+import { ids } from "../plan/cib.js";
 import type { Step } from "../plan/types.js";
-import { RefusedError } from "./devices.js";
 import type { StepHandler } from "./types.js";
 import { pollUntil, run, runAll } from "./util.js";
 
@@ -132,19 +132,25 @@ export const wipeDevice: StepHandler<"wipe-device"> = {
 };
 
 export const drbdDown: StepHandler<"drbd-down"> = {
-  reads: (step) => [...drbdReads(step.params.resource), ...managedReads(step.params.resource)],
-  check(step, f) {
+  reads: (step) => [...drbdReads(step.params.resource), ...managedReads(step.params.resource), ...managedElsewhereReads(step.params.resource, ids.drbd(step.params.resource))],
+  // Taking it down under Pacemaker would only make Pacemaker bring it back (or fence). The
+  // runner reads again after every apply, so in apply this sees the CIB as cib-remove left it.
+  check(step, f, env) {
     const r = step.params.resource;
     if (!isUp(drbdState(f, r))) return { status: "ok" };
-    if (managedByPacemaker(f, r)) return { status: "change", reason: `drbdadm down ${r} (once Pacemaker no longer manages it)` };
+    // Nothing in the teardown removes a primitive it did not make: only a person can.
+    if (managedElsewhere(f, r, ids.drbd(r))) {
+      return {
+        status: "refuse",
+        reason: `Pacemaker on ${env.host} manages ${r} through a resource other than ${ids.drbd(r)}, which destroy does not remove`,
+        hint: `take ${r} out of Pacemaker's hands first (pcs status lists the ocf:linbit:drbd resource that runs it), then run destroy again`,
+      };
+    }
+    // gfsdeploy's own clone leaves the CIB in an earlier step, and Pacemaker's stop takes the resource down.
+    if (managedByPacemaker(f, r)) return { status: "pending", why: `Pacemaker on ${env.host} still manages ${r}: it is stopped once its clone leaves the CIB` };
     return { status: "change", reason: `drbdadm down ${r}` };
   },
-  async apply(step, ctx, f) {
-    const r = step.params.resource;
-    // Taking it down under Pacemaker would only make Pacemaker bring it back (or fence).
-    if (managedByPacemaker(f, r)) {
-      throw new RefusedError({ status: "refuse", reason: `Pacemaker on ${ctx.t.host} still manages ${r}`, hint: `its clone is still in the CIB: check the cluster with pcs status, then run destroy again` });
-    }
+  async apply(step, ctx) {
     await runAll(ctx, step.params.commands);
   },
 };
@@ -153,20 +159,18 @@ export const drbdWipeMd: StepHandler<"drbd-wipe-md"> = {
   reads: (step) => [...signatureReads(step.params.disk), ...fileExistsReads(step.params.resFile)],
   check(step, f) {
     const p = step.params;
+    const metadata = signature(f, p.disk) === "drbd";
+    const resFile = fileExists(f, p.resFile);
+    // drbdadm finds the disk through the resource file: without it, nothing says which metadata is whose.
+    if (metadata && !resFile) return { status: "refuse", reason: `${p.disk} holds DRBD metadata but ${p.resFile} is gone`, hint: `wipe it by hand if it is ${p.resource}'s: wipefs --all ${p.disk}` };
     const todo: string[] = [];
-    if (signature(f, p.disk) === "drbd") todo.push(`wipe the DRBD metadata on ${p.disk}`);
-    if (fileExists(f, p.resFile)) todo.push(`remove ${p.resFile}`);
+    if (metadata) todo.push(`wipe the DRBD metadata on ${p.disk}`);
+    if (resFile) todo.push(`remove ${p.resFile}`);
     return todo.length ? { status: "change", reason: todo.join(", ") } : { status: "ok" };
   },
   async apply(step, ctx, f) {
     const p = step.params;
-    if (signature(f, p.disk) === "drbd") {
-      // drbdadm finds the disk through the resource file: without it, nothing says which metadata is whose.
-      if (!fileExists(f, p.resFile)) {
-        throw new RefusedError({ status: "refuse", reason: `${p.disk} holds DRBD metadata but ${p.resFile} is gone`, hint: `wipe it by hand if it is ${p.resource}'s: wipefs --all ${p.disk}` });
-      }
-      await runAll(ctx, p.commands);
-    }
+    if (signature(f, p.disk) === "drbd") await runAll(ctx, p.commands);
     await run(ctx, "rm", ["-f", p.resFile]);
   },
 };

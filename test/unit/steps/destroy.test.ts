@@ -155,6 +155,60 @@ describe("destroy with an LV in the VG that the spec does not list", () => {
   });
 });
 
+describe("destroy with r0 run by a Pacemaker resource gfsdeploy did not make", () => {
+  /** The applied cluster, with r0 also under a primitive of someone else's: the teardown removes only drbd_r0's clone. */
+  function withForeignPrimitive(): NodeSim[] {
+    const sims = appliedCluster();
+    sims[0]?.loadCib([["resource", "create", "legacy_r0", "ocf:linbit:drbd", "drbd_resource=r0"]]);
+    return sims;
+  }
+
+  it("refuses drbd-down on each node in the check pass, before any change, and plan shows the refusal", async () => {
+    const sims = withForeignPrimitive();
+    const before = sims.map((s) => s.snapshot());
+    const result = await run(lvmlockdDestroyPlan, sims, "plan");
+    sims.forEach((s, i) => expect(s.snapshot(), s.name).toBe(before[i]));
+    const refused = [...result.records.values()].filter((r) => r.outcome === "refused");
+    expect(refused.map((r) => r.step.id)).toEqual(["node1/destroy/drbd/r0/down", "node2/destroy/drbd/r0/down"]);
+    expect(refused[0]?.error).toEqual({
+      message: "Pacemaker on node1 manages r0 through a resource other than drbd_r0, which destroy does not remove",
+      hint: "take r0 out of Pacemaker's hands first (pcs status lists the ocf:linbit:drbd resource that runs it), then run destroy again",
+    });
+  });
+
+  it("is judged by check alone: applied on its own, it refuses and never takes r0 down under Pacemaker", async () => {
+    const down = stepOf(lvmlockdDestroyPlan, "node2/destroy/drbd/r0/down", "drbd-down");
+    const sim = preparedNode("node2")
+      .clusterRunning([{ name: "node1", online: true }])
+      .disk("/dev/vdb", { type: "drbd" })
+      .drbdResource("r0", { disk: "/dev/vdb", metadata: true, up: true, role: "Primary", local: "UpToDate", peer: { up: true, disk: "UpToDate" } })
+      .loadCib([["resource", "create", "legacy_r0", "ocf:linbit:drbd", "drbd_resource=r0"]]);
+    const result = await run({ ...lvmlockdDestroyPlan, steps: [{ ...down, dependsOn: [] }] }, [sim], "apply");
+    expect(result.records.get(down.id)?.outcome).toBe("refused");
+    expect(sim.mutations).toEqual([]);
+    expect(sim.state.drbd.get("r0")?.up).toBe(true);
+  });
+});
+
+describe("drbd-wipe-md where the resource file is gone", () => {
+  const wipeMd = stepOf(lvmlockdWipePlan, "node1/destroy/drbd/r0/wipe-md", "drbd-wipe-md");
+
+  it("refuses in check, and so in plan, rather than wipe metadata nothing names", async () => {
+    // GIVEN r0 down, its metadata on /dev/vdb, but no /etc/drbd.d/r0.res to say whose it is
+    const sim = preparedNode("node1").disk("/dev/vdb", { type: "drbd" }).drbdResource("r0", { disk: "/dev/vdb", metadata: true });
+    expect(await check(wipeMd, contextFor(sim))).toEqual({
+      status: "refuse",
+      reason: "/dev/vdb holds DRBD metadata but /etc/drbd.d/r0.res is gone",
+      hint: "wipe it by hand if it is r0's: wipefs --all /dev/vdb",
+    });
+    // AND applied, the runner stops at that refusal: the metadata stays
+    const result = await run({ ...lvmlockdWipePlan, steps: [{ ...wipeMd, dependsOn: [] }] }, [sim], "apply");
+    expect(result.records.get(wipeMd.id)?.outcome).toBe("refused");
+    expect(sim.mutations).toEqual([]);
+    expect(sim.state.devices.get("/dev/vdb")?.signature).toEqual({ type: "drbd" });
+  });
+});
+
 describe("destroy of a cluster fenced by SBD", () => {
   const testbedDestroy = compileDestroy(testbedSpec(), { wipe: false }, loadPlaybook("destroy"));
 
@@ -212,6 +266,10 @@ describe("plan --destroy on the running cluster", () => {
     sims.forEach((s, i) => expect(s.snapshot(), s.name).toBe(before[i]));
     expect(result.counts).toMatchObject({ refused: 0, failed: 0, skipped: 0 });
     expect(result.records.get("cluster/destroy/cib/filesystems")?.check).toMatchObject({ status: "change", diff: "- data-group-clone" });
+    // DRBD is Pacemaker's until its clone leaves the CIB: drbd-down waits for that step.
+    for (const node of NODES) {
+      expect(result.records.get(`${node}/destroy/drbd/r0/down`)).toMatchObject({ outcome: "pending", reason: `after cluster/destroy/cib/drbd (cannot inspect yet: Pacemaker on ${node} still manages r0: it is stopped once its clone leaves the CIB)` });
+    }
     const destructive = events.flatMap((e) => (e.type === "step-start" && e.destructive ? [e.id] : [])).sort();
     expect(destructive).toEqual(["cluster/destroy/drbd/r0/wipefs", "cluster/destroy/lvm/vg_gfs/remove", "node1/destroy/drbd/r0/wipe-md", "node2/destroy/drbd/r0/wipe-md"]);
     // The keep-data teardown has no destructive step at all.

@@ -9,13 +9,12 @@ import { describe, expect, it } from "vitest";
 import { textSubscriber } from "../../../src/cli/ui/text.js";
 import type { AnyStep, Plan } from "../../../src/plan/types.js";
 import { runSteps, type RunResult } from "../../../src/run/runner.js";
-import { RefusedError } from "../../../src/steps/devices.js";
 import { handlers } from "../../../src/steps/registry.js";
 import { formatBytes, sizeBytes, specSize } from "../../../src/steps/sizes.js";
 import { loadPlaybook } from "../../../src/cli/playbooks.js";
 import { loadTemplates } from "../../../src/cli/templates.js";
 import { compile } from "../../../src/plan/compile.js";
-import { apply, contextFor, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
+import { contextFor, preparedNode, readOnlyCheck, secretStore, stepOf, testbedPlan } from "./harness.js";
 import { drbdDeviceBytes, type NodeSim, type Signature } from "./node-sim.js";
 import { testbedSpec } from "../../support/testbed-spec.js";
 
@@ -220,11 +219,14 @@ describe("day 2 on the test bed: both nodes' 4 GiB DRBD disks grew to 5 GiB and 
     expect(Object.fromEntries([...result.records].map(([id, r]) => [id, r.outcome]))).toEqual({ [resize.id]: "ok", [pvresize.id]: "ok" });
   });
 
-  it("when only node1's disk grew, apply refuses after drbdadm resize leaves DRBD's size as it was, and nothing above DRBD is touched", async () => {
+  it("when only node1's disk grew, apply fails, saying why, after drbdadm resize leaves DRBD's size as it was, and nothing above DRBD is touched", async () => {
+    // GIVEN node2's disk still at 4 GiB, which node1's check cannot see: it plans the resize
     const sims = grownDisks([5 * GIB, 4 * GIB]);
+    expect(await readOnlyCheck(sims[0], resize, contextFor(sims[0]))).toMatchObject({ status: "change" });
+    // WHEN applied, THEN the resize did not take, and that is a failure, not a refusal: nothing was refused
     const { result } = await run("apply", sims, plan);
     expect(result.records.get(resize.id)).toMatchObject({
-      outcome: "refused",
+      outcome: "failed",
       error: {
         message: "/dev/drbd0 is still <4.00G after drbdadm resize r0: DRBD grows to the smallest backing disk of all nodes, so another node's has not grown",
         hint: "grow r0's backing disk on every node (drbd.resources[].disk or disks in the spec), then apply again",
@@ -276,14 +278,15 @@ describe("gfs2-grow", () => {
     expect(await readOnlyCheck(sim, grow, contextFor(sim))).toEqual({ status: "pending", why: "no GFS2 on /dev/vg_gfs/lv_data yet" });
   });
 
-  it("sees a grown device while the filesystem is not mounted here, and apply refuses rather than run gfs2_grow (which would exit 0 without growing)", async () => {
+  it("sees a grown device while the filesystem is not mounted here: pending on the mount, and apply never runs gfs2_grow (which would exit 0 without growing)", async () => {
     // GIVEN the LV grown to 3G, its 2G GFS2 not mounted on node1
     const sim = node("node1", 3 * GIB, { fsBytes: 2 * GIB }, { mounted: false });
-    const ctx = contextFor(sim);
-    // THEN check says what is due, and when
-    expect(await readOnlyCheck(sim, grow, ctx)).toEqual({ status: "change", reason: "gfs2_grow /srv/data (once mounted on node1): /dev/vg_gfs/lv_data is 3G, the filesystem 2G" });
-    // AND apply refuses without running gfs2_grow
-    await expect(apply(grow, ctx)).rejects.toBeInstanceOf(RefusedError);
+    // THEN check says what is due, and what it waits for
+    const why = "gfs2_grow waits for /srv/data to be mounted on node1 (it works only through the mount): /dev/vg_gfs/lv_data is 3G, the filesystem 2G";
+    expect(await readOnlyCheck(sim, grow, contextFor(sim))).toEqual({ status: "pending", why });
+    // AND apply, where nothing upstream is left to mount it, fails the step with that reason and runs nothing
+    const { result } = await run("apply", [sim], partOfTestbed([grow]));
+    expect(result.records.get(grow.id)).toMatchObject({ outcome: "failed", error: { message: `${grow.id} on node1 cannot be judged: ${why}` } });
     expect(sim.mutations).toEqual([]);
   });
 });
@@ -310,11 +313,20 @@ describe("gfs2-journals", () => {
     expect(lines).toContain(`      ok  cluster/gfs2/data/journals: ${note}`);
   });
 
-  it("apply refuses where the filesystem is not mounted: gfs2_jadd needs the mount", async () => {
+  it("waits for the mount where the filesystem is not mounted: gfs2_jadd needs it, so apply never runs it", async () => {
     const sim = node("node1", 3 * GIB, { journalsMb: [32] }, { mounted: false });
-    const ctx = contextFor(sim);
-    expect(await readOnlyCheck(sim, journals, ctx)).toEqual({ status: "change", reason: "gfs2_jadd -j 1 -J 32 /srv/data: 1 → 2 journals, once mounted on node1" });
-    await expect(apply(journals, ctx)).rejects.toBeInstanceOf(RefusedError);
+    expect(await readOnlyCheck(sim, journals, contextFor(sim))).toEqual({ status: "pending", why: "gfs2_jadd waits for /srv/data to be mounted on node1 (it works only through the mount): 1 → 2 journals" });
+    const { result } = await run("apply", [sim], partOfTestbed([journals]));
+    expect(result.records.get(journals.id)?.outcome).toBe("failed");
     expect(sim.mutations).toEqual([]);
+  });
+
+  it("in a plan, is pending after the wait for the filesystem clone that mounts it", async () => {
+    // GIVEN one journal, the filesystem not mounted on node1 and its clone not started there yet
+    const sim = node("node1", 3 * GIB, { journalsMb: [32] }, { mounted: false }).clusterRunning([{ name: "node2", online: true }]);
+    const wait = T("cluster/wait/filesystems", "wait-resources");
+    const { result } = await run("plan", [sim], partOfTestbed([wait, grow, journals]));
+    expect(result.records.get(wait.id)?.outcome).toBe("change");
+    expect(result.records.get(journals.id)).toMatchObject({ outcome: "pending", reason: expect.stringMatching(/^after cluster\/wait\/filesystems \(cannot inspect yet: gfs2_jadd waits for \/srv\/data/) as unknown });
   });
 });

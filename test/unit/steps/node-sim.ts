@@ -1570,11 +1570,15 @@ export class NodeSim {
       const found = [...this.state.cib.elements.values()].find((e) => e.id === id || e.group === id || e.members.includes(id));
       return found ? ok(`<${found.tag} id="${id}"/>\n`) : fail(105, "cibadmin: Could not query resources: No such device or address");
     }
-    const drbd = /^\/\/primitive\[@type='drbd'\]\/instance_attributes\/nvpair\[@name='drbd_resource'\]\[@value='([^']+)'\]$/.exec(xpath);
+    // Any ocf:linbit:drbd primitive for the resource, or (with [@id!='X']) any but X.
+    const drbd = /^\/\/primitive\[@type='drbd'\](?:\[@id!='([^']+)'\])?\/instance_attributes\/nvpair\[@name='drbd_resource'\]\[@value='([^']+)'\]$/.exec(xpath);
     if (!drbd) return undefined;
-    const found = [...this.state.cib.elements.values()].find((e) => Object.values(e.agents).includes("ocf:linbit:drbd") && e.definition.some((argv) => argv.includes(`drbd_resource=${drbd[1]}`)));
-    if (!found) return fail(105, "cibadmin: Could not query resources: No such device or address");
-    return ok(`<nvpair id="${found.members[0]}-instance_attributes-drbd_resource" name="drbd_resource" value="${drbd[1]}"/>\n`);
+    const [, except, resource] = drbd;
+    const primitive = [...this.state.cib.elements.values()]
+      .filter((e) => e.definition.some((argv) => argv.includes(`drbd_resource=${resource}`)))
+      .flatMap((e) => Object.entries(e.agents).filter(([id, agent]) => agent === "ocf:linbit:drbd" && id !== except).map(([id]) => id))[0];
+    if (primitive === undefined) return fail(105, "cibadmin: Could not query resources: No such device or address");
+    return ok(`<nvpair id="${primitive}-instance_attributes-drbd_resource" name="drbd_resource" value="${resource}"/>\n`);
   }
 
   private sh(args: readonly string[], call: FakeExecCall): ExecResult | undefined {

@@ -51,6 +51,19 @@ describe("the step contract", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("refuses only through check: the one RefusedError apply throws is mkfs-gfs2 running its own check again on an LV it had to activate", () => {
+    // A refusal thrown anywhere else would first appear mid-apply, after plan said change:
+    // judge it in the step's check instead, where plan and the runner's last look see it.
+    const thrown = readdirSync("src", { recursive: true, encoding: "utf8" })
+      .filter((file) => file.endsWith(".ts"))
+      .flatMap((file) =>
+        readFileSync(join("src", file), "utf8")
+          .split("\n")
+          .flatMap((line) => (/new RefusedError\b/.test(line) ? [`${join("src", file)}: ${line.trim()}`] : [])),
+      );
+    expect(thrown).toEqual(['src/steps/gfs2.ts: if (now.status === "refuse") throw new RefusedError(now);']);
+  });
+
   it("has only synchronous checks: a check cannot wait for anything, so it cannot reach a node", () => {
     const asyncChecks = Object.entries(handlers).filter(([, h]) => h.check.constructor.name === "AsyncFunction").map(([kind]) => kind);
     expect(asyncChecks).toEqual([]);
