@@ -15,7 +15,7 @@ import type { Log } from "./log.js";
 import { cachePaths, pathExists } from "./paths.js";
 import type { CachePaths } from "./paths.js";
 import { AUTHORIZED_KEYS_PATH, HOST_KEY_PATH, imageRecipe, mmdebstrapArgs, parseDebianSources, recipeHash } from "./recipe.js";
-import type { ImageRecipe } from "./recipe.js";
+import type { DebianMirrors, ImageRecipe } from "./recipe.js";
 import { knownHostsContent } from "./ssh.js";
 
 const APT_SOURCES = "/etc/apt/sources.list.d/debian.sources";
@@ -36,6 +36,14 @@ export interface ImageOptions {
   paths?: CachePaths;
   recipe?: ImageRecipe;
   log?: Log;
+}
+
+/** The Debian mirrors this machine's apt uses: a build fetches from there, never from a fixed host. */
+export async function hostMirrors(): Promise<DebianMirrors> {
+  const sources = await readFile(APT_SOURCES, "utf8").catch(() => {
+    throw new TestbedError(`cannot read ${APT_SOURCES}`, "packages are fetched from the Debian mirror the host's apt uses; configure it in deb822 format there");
+  });
+  return parseDebianSources(sources);
 }
 
 export async function imageState(options: ImageOptions = {}): Promise<ImageState> {
@@ -109,10 +117,7 @@ export async function buildImage(options: ImageOptions = {}): Promise<BuildTimin
       "mmdebstrap --mode=root and mkfs.ext4 -d create a root-owned filesystem; run as root",
     );
   }
-  const sources = await readFile(APT_SOURCES, "utf8").catch(() => {
-    throw new TestbedError(`cannot read ${APT_SOURCES}`, "the image is fetched from the Debian mirror the host's apt uses; configure it in deb822 format there");
-  });
-  const mirrors = parseDebianSources(sources);
+  const mirrors = await hostMirrors();
 
   const start = Date.now();
   await mkdir(paths.root, { recursive: true });

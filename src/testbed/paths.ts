@@ -49,10 +49,14 @@ export interface NodeRunPaths {
 /** Linux refuses unix socket paths longer than this (sun_path is 108 bytes with the NUL). */
 const MAX_SOCKET_PATH = 107;
 
+/** `$GFSDEPLOY_CACHE`, by default `~/.cache/gfsdeploy`: what gfsdeploy builds once and reuses. */
+export function gfsdeployCache(env: NodeJS.ProcessEnv = process.env): string {
+  return env["GFSDEPLOY_CACHE"] || join(homedir(), ".cache", "gfsdeploy");
+}
+
 /** `$GFSDEPLOY_CACHE/testbed`, by default `~/.cache/gfsdeploy/testbed`. */
 export function cachePaths(env: NodeJS.ProcessEnv = process.env, distro: TestbedDistro = DEFAULT_TESTBED_DISTRO): CachePaths {
-  const gfsdeployCache = env["GFSDEPLOY_CACHE"] || join(homedir(), ".cache", "gfsdeploy");
-  const root = join(gfsdeployCache, "testbed");
+  const root = join(gfsdeployCache(env), "testbed");
   const image = join(root, "images", distro);
   const runDir = join(root, "run");
   return {

@@ -12,9 +12,9 @@ afterAll(() => {
   for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh directory under /tmp, removed when the test file that made it ends. */
-export function scratchDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `gfsdeploy-${prefix}-`));
+/** A fresh directory under `parent` (default /tmp), removed when the test file that made it ends. */
+export function scratchDir(prefix: string, parent: string = tmpdir()): string {
+  const dir = mkdtempSync(join(parent, `gfsdeploy-${prefix}-`));
   scratch.push(dir);
   return dir;
 }

@@ -1,9 +1,9 @@
 /**
  * Real upstream tools judging rendered artifacts, offline: corosync -t, drbdadm -d,
- * pcs -f + crm_simulate, mkfs.gfs2 + tunegfs2/gfs2_edit. Each checker returns what it saw
+ * pcs -f + crm_simulate (this machine's, or a Debian root's), mkfs.gfs2 + tunegfs2/gfs2_edit. Each checker returns what it saw
  * so tests can assert on it; none of them touches /etc or a real device.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { execa } from "execa";
@@ -56,7 +56,10 @@ export interface CibResult {
   transitionOk: boolean;
   /** Per resource id (clone children collapsed): node → role. */
   roles: Map<string, Map<string, string>>;
+  /** What the simulation printed. */
   output: string;
+  /** What pcs printed while building the CIB: its warnings. */
+  pcsOutput: string;
 }
 
 export interface GraphAction {
@@ -145,28 +148,77 @@ export async function pcsArgvs(pcsTxt: string): Promise<string[][]> {
   return argvs;
 }
 
+/** A tool's run with its stdout alone, for the tools whose output is the result (cibadmin, crm_mon). */
+export type ToolOutput = ToolRun & { stdout: string };
+
+/** Where the Pacemaker tools of a CIB check run: this machine's, or a Debian root's through chroot. */
+export interface PacemakerTools {
+  /** Whose tools, for messages. */
+  name: string;
+  /** A fresh directory the tools can read and write, as this process names it (`here`) and as they do (`there`). */
+  workDir(): { here: string; there: string };
+  run(cmd: string, args: string[], options?: { input?: string; env?: Record<string, string> }): Promise<ToolOutput>;
+}
+
+async function runTool(file: string, args: string[], options: { input?: string; env?: Record<string, string>; extendEnv?: boolean }): Promise<ToolOutput> {
+  const r = await execa(file, args, { ...options, reject: false, all: true });
+  return { ok: r.exitCode === 0, output: r.all ?? "", stdout: r.stdout };
+}
+
+export const hostTools: PacemakerTools = {
+  name: "this machine's",
+  workDir: () => {
+    const dir = scratchDir("cib");
+    return { here: dir, there: dir };
+  },
+  run: (cmd, args, options = {}) => runTool(cmd, args, options),
+};
+
+/**
+ * The tools of the Debian tree at `root`, run in it by chroot. The work directory is made
+ * inside the tree's /tmp (and goes with the test file), so nothing is bind-mounted. Only PATH
+ * and the caller's variables go in: this machine's Python or locale settings are not the root's.
+ */
+export function chrootTools(root: string, name: string): PacemakerTools {
+  return {
+    name,
+    workDir: () => {
+      const here = scratchDir("cib", join(root, "tmp"));
+      return { here, there: here.slice(root.length) };
+    },
+    run: (cmd, args, options = {}) =>
+      runTool("chroot", [root, cmd, ...args], { input: options.input, env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...options.env }, extendEnv: false }),
+  };
+}
+
+async function must(run: Promise<ToolOutput>, what: string): Promise<string> {
+  const r = await run;
+  if (!r.ok) throw new Error(`${what} failed:\n${r.output}`);
+  return r.stdout;
+}
+
 /**
  * Builds a CIB from nothing with the given pcs commands (one Python process), brings the
  * nodes online in the simulator, injects DRBD promotion scores where `promoteOn` says
- * (the agent sets them at run time), then simulates the first start.
+ * (the agent sets them at run time), then simulates the first start, all with `tools`.
  */
-export async function checkCib(commands: string[][], nodes: string[], drbdResources: string[], promoteOn: string[] = nodes): Promise<CibResult> {
-  const dir = scratchDir("cib");
-  const cib = join(dir, "cib.xml");
-  writeFileSync(cib, (await execa("cibadmin", ["--empty"])).stdout);
-  const batch = await execa("/usr/bin/python3", [join(templatesDir, "scripts/pcs_batch.py"), "-f", cib], { input: JSON.stringify(commands), reject: false, all: true });
-  if (batch.exitCode !== 0) throw new Error(`pcs rejected a command:\n${batch.all ?? ""}`);
-  const online = join(dir, "online.xml");
-  await execa("crm_simulate", ["-x", cib, "-q", "1", ...nodes.flatMap((n) => ["-u", n]), "-O", online]);
-  await execa("crm_verify", ["-x", online]);
+export async function checkCib(commands: string[][], nodes: string[], drbdResources: string[], promoteOn: string[] = nodes, tools: PacemakerTools = hostTools): Promise<CibResult> {
+  const { here, there } = tools.workDir();
+  const run = (cmd: string, args: string[], env?: Record<string, string>) => must(tools.run(cmd, args, { env }), `${tools.name} ${cmd}`);
+  // Copied in, so a chroot sees it too.
+  copyFileSync(join(templatesDir, "scripts/pcs_batch.py"), join(here, "pcs_batch.py"));
+  writeFileSync(join(here, "cib.xml"), await run("cibadmin", ["--empty"]));
+  // The root's own interpreter, never a pyenv shim that PATH may find first.
+  const batch = await tools.run("/usr/bin/python3", [`${there}/pcs_batch.py`, "-f", `${there}/cib.xml`], { input: JSON.stringify(commands) });
+  if (!batch.ok) throw new Error(`${tools.name} pcs rejected a command:\n${batch.output}`);
+  await run("crm_simulate", ["-x", `${there}/cib.xml`, "-q", "1", ...nodes.flatMap((n) => ["-u", n]), "-O", `${there}/online.xml`]);
+  await run("crm_verify", ["-x", `${there}/online.xml`]);
   for (const n of promoteOn) {
-    for (const r of drbdResources) await execa("crm_attribute", ["-N", n, "-l", "reboot", "-n", `master-drbd_${r}`, "-v", "10000"], { env: { CIB_file: online } });
+    for (const r of drbdResources) await run("crm_attribute", ["-N", n, "-l", "reboot", "-n", `master-drbd_${r}`, "-v", "10000"], { CIB_file: `${there}/online.xml` });
   }
-  const graphFile = join(dir, "graph.xml");
-  const final = join(dir, "final.xml");
-  const sim = await execa("crm_simulate", ["-x", online, "-S", "-G", graphFile, "-O", final], { reject: false, all: true });
-  const mon = await execa("crm_mon", ["-1", "--output-as=xml"], { env: { CIB_file: final } });
-  return { dir, transitionOk: sim.exitCode === 0, graph: parseGraph(readFileSync(graphFile, "utf8")), roles: parseCrmMon(mon.stdout).roles, output: sim.all ?? "" };
+  const sim = await tools.run("crm_simulate", ["-x", `${there}/online.xml`, "-S", "-G", `${there}/graph.xml`, "-O", `${there}/final.xml`]);
+  const mon = await run("crm_mon", ["-1", "--output-as=xml"], { CIB_file: `${there}/final.xml` });
+  return { dir: here, transitionOk: sim.ok, graph: parseGraph(readFileSync(join(here, "graph.xml"), "utf8")), roles: parseCrmMon(mon).roles, output: sim.output, pcsOutput: batch.output };
 }
 
 export interface Gfs2Readback {
