@@ -1,4 +1,5 @@
 import { drbdUnder } from "../plan/cib.js";
+import { gfs2LockTable } from "../spec/defaults.js";
 import { resolveDevice } from "../spec/refs.js";
 import type { FilesystemSpec, Spec } from "../spec/types.js";
 
@@ -38,6 +39,6 @@ export function healthyShape(spec: Spec, filesystem?: FilesystemSpec): HealthySh
     nodes: spec.nodes.map((n) => n.name),
     resources: filesystem === undefined ? spec.drbd.resources.map((r) => r.name) : drbdUnder(spec, filesystem),
     fenceDevices: spec.stonith.enabled ? spec.stonith.devices.map((d) => d.name) : [],
-    filesystems: filesystems.map((fs) => ({ mountpoint: fs.mountpoint, device: resolveDevice(spec, fs.device).path, lockTable: `${spec.cluster.name}:${fs.name}`, lockspace: fs.name, options: fs.options })),
+    filesystems: filesystems.map((fs) => ({ mountpoint: fs.mountpoint, device: resolveDevice(spec, fs.device).path, lockTable: gfs2LockTable(spec, fs), lockspace: fs.name, options: fs.options })),
   };
 }

@@ -85,6 +85,11 @@ export function drbdDialect(spec: Spec): DrbdDialect | undefined {
   }
 }
 
+/** A GFS2 filesystem's lock table, `cluster:filesystem`: what mkfs.gfs2 writes and its DLM lockspace is named after. */
+export function gfs2LockTable(spec: Pick<Spec, "cluster">, fs: { name: string }): string {
+  return `${spec.cluster.name}:${fs.name}`;
+}
+
 /** The backing disk of a DRBD resource on one node. */
 export function backingDisk(spec: Spec, resource: string, node: string): string | undefined {
   const r = spec.drbd.resources.find((x) => x.name === resource);

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 
+import { gfs2LockTable } from "./defaults.js";
 import { knownFenceAgents, secretCapableFenceOptions } from "./fence-agents.js";
 import { nearest, type SpecPath } from "./path.js";
 import type { Problem } from "./shape.js";
@@ -49,7 +50,7 @@ const filesystemNames: Check = (spec, report) => {
     if (first !== undefined) {
       report(
         ["filesystems", i, "name"],
-        `lock table '${spec.cluster.name}:${fs.name}' is already used by filesystems[${first}]`,
+        `lock table '${gfs2LockTable(spec, fs)}' is already used by filesystems[${first}]`,
         "give every filesystem its own name: GFS2 refuses to mount two filesystems with one lock table",
       );
     } else seen.set(fs.name, i);

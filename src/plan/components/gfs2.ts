@@ -1,3 +1,4 @@
+import { gfs2LockTable } from "../../spec/defaults.js";
 import type { DeviceRef, DrbdRef, LvRef } from "../../spec/refs.js";
 import type { NodeSpec } from "../../spec/types.js";
 import type { StepId } from "../builder.js";
@@ -13,7 +14,7 @@ export function formatFilesystems(c: Build, base: CibBase, volumes: Handles<LvRe
   const { spec } = c;
   return spec.refs.filesystems.map((fs) => {
     const device = fs.device.path;
-    const lockTable = `${spec.cluster.name}:${fs.name}`;
+    const lockTable = gfs2LockTable(spec, fs);
     const journalSizeMb = Number.parseInt(fs.journalSize, 10);
     const mkfs = ["mkfs.gfs2", "-O", "-p", "lock_dlm", "-t", lockTable, "-j", String(fs.journals), "-J", String(journalSizeMb), device];
     // A shared LV is active nowhere until Pacemaker activates it; mkfs needs it active here.
@@ -38,7 +39,7 @@ export function growFilesystems(c: Build, mounted: StepId, volumes: Handles<LvRe
   const { spec, steps, first } = c;
   for (const fs of spec.refs.filesystems) {
     const device = fs.device.path;
-    const lockTable = `${spec.cluster.name}:${fs.name}`;
+    const lockTable = gfs2LockTable(spec, fs);
     const lvSize = fs.device.kind === "lv" ? volumes.of(fs.device).size : undefined;
     const grow = steps.add({
       id: `cluster/gfs2/${fs.name}/grow`,
